@@ -1,0 +1,88 @@
+"""Settings of the application, read from the environment and from `.env`."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from agents_core._defaults import DEFAULT_MODEL
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def default_data_dir() -> Path:
+    """`data/` beside the project's pyproject.toml when run from a checkout, else in the cwd."""
+    project_root = _PACKAGE_DIR.parent
+    if (project_root / "pyproject.toml").is_file():
+        return project_root / "data"
+    return Path.cwd() / "data"
+
+
+class Settings(BaseSettings):
+    """Every setting of the project. `.env.example` documents each one."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        validate_default=True,
+    )
+
+    llm_provider: Literal["auto", "openai", "offline"] = Field(
+        default="auto",
+        description=(
+            "auto: OpenAI when OPENAI_API_KEY is set, else the offline model; "
+            "openai: always OpenAI (fails without a key); offline: always the offline model."
+        ),
+    )
+    default_model: str = Field(
+        default=DEFAULT_MODEL,
+        min_length=1,
+        description="Model of agents that name none. 'litellm/<provider>/<model>' for LiteLLM.",
+    )
+    openai_api_key: SecretStr | None = Field(default=None, description="OpenAI API key.")
+    openai_base_url: str | None = Field(
+        default=None, description="Base URL of an OpenAI-compatible server."
+    )
+    data_dir: Path = Field(default_factory=default_data_dir, description="Local state.")
+    session_url: str = Field(
+        default="",
+        description="Where sessions are stored; empty means sqlite:///<data_dir>/sessions.db.",
+    )
+    session_max_items: int = Field(default=200, ge=2, le=100_000)
+    max_turns: int = Field(default=10, ge=1, le=100)
+    max_input_chars: int = Field(default=8_000, ge=1, le=1_000_000)
+    tracing: Literal["auto", "on", "off"] = Field(
+        default="auto", description="auto: on when an OpenAI key is set."
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
+
+    @field_validator("openai_api_key", mode="before")
+    @classmethod
+    def _empty_key_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("default_model")
+    @classmethod
+    def _model_is_one_word(cls, value: str) -> str:
+        if any(ch.isspace() for ch in value):
+            raise ValueError(f"must be a single model name without spaces, got {value!r}")
+        return value
+
+    @property
+    def has_openai_key(self) -> bool:
+        return self.openai_api_key is not None and bool(self.openai_api_key.get_secret_value())
+
+    @property
+    def resolved_session_url(self) -> str:
+        return self.session_url or f"sqlite:///{self.data_dir / 'sessions.db'}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once. `get_settings.cache_clear()` re-reads them."""
+    return Settings()

@@ -1,0 +1,86 @@
+"""Turn `AgentDefinition`s into SDK `Agent`s, resolving tools, guardrails, handoffs and models."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agents import Agent, Model, RunContextWrapper
+
+from agents_core.llm.selection import resolve_model
+from agents_core.models.context import AgentContext
+from agents_core.registry.agent_registry import AgentDefinition, AgentRegistry, get_agent_registry
+from agents_core.registry.guardrail_registry import GuardrailRegistry, get_guardrail_registry
+from agents_core.registry.tool_registry import ToolRegistry, get_tool_registry
+
+
+class AgentFactory:
+    """Builds (and caches) the SDK agent of each definition.
+
+    The cache is dropped whenever a registry changes, so a re-registered tool or agent is
+    picked up by the next build.
+    """
+
+    def __init__(
+        self,
+        agents: AgentRegistry | None = None,
+        tools: ToolRegistry | None = None,
+        guardrails: GuardrailRegistry | None = None,
+        model: Model | None = None,
+    ) -> None:
+        self.agents = agents or get_agent_registry()
+        self.tools = tools or get_tool_registry()
+        self.guardrails = guardrails or get_guardrail_registry()
+        self.model = model
+        self._cache: dict[str, Agent[Any]] = {}
+        self._versions: tuple[int, int, int] = (-1, -1, -1)
+
+    def definition(self, agent: str | AgentDefinition) -> AgentDefinition:
+        return agent if isinstance(agent, AgentDefinition) else self.agents.get(agent)
+
+    def build(self, agent: str | AgentDefinition) -> Agent[Any]:
+        definition = self.definition(agent)
+        versions = (self.agents.version, self.tools.version, self.guardrails.version)
+        if versions != self._versions:
+            self._cache.clear()
+            self._versions = versions
+        cached = self._cache.get(definition.name)
+        if cached is not None and cached_definition(cached) is definition:
+            return cached
+        built = self._build(definition)
+        self._cache[definition.name] = built
+        built.handoffs = [self.build(name) for name in definition.handoffs]
+        return built
+
+    def _build(self, definition: AgentDefinition) -> Agent[Any]:
+        kwargs: dict[str, Any] = {}
+        if definition.model_settings is not None:
+            kwargs["model_settings"] = definition.model_settings
+        if definition.output_dataclass is not None:
+            kwargs["output_type"] = definition.output_dataclass
+        agent: Agent[Any] = Agent(
+            name=definition.name,
+            handoff_description=definition.description,
+            instructions=_instructions(definition),
+            tools=self.tools.get_tool_functions(definition.tools),
+            input_guardrails=self.guardrails.get_guardrails(definition.guardrails),
+            model=self.model or resolve_model(definition.model),
+            **kwargs,
+        )
+        agent._agents_core_definition = definition  # type: ignore[attr-defined]
+        return agent
+
+
+def cached_definition(agent: Agent[Any]) -> AgentDefinition | None:
+    """The definition an SDK agent was built from, if it was built here."""
+    return getattr(agent, "_agents_core_definition", None)
+
+
+def _instructions(definition: AgentDefinition) -> Any:
+    if isinstance(definition.instructions, str) and not definition.requires_schema_injection:
+        return definition.instructions
+
+    def dynamic(wrapper: RunContextWrapper[Any], agent: Agent[Any]) -> str:
+        context = wrapper.context if isinstance(wrapper.context, AgentContext) else None
+        return definition.render_instructions(context)
+
+    return dynamic

@@ -1,0 +1,67 @@
+"""Errors raised by agents_core. Every one names what went wrong and what is allowed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+class AgentsCoreError(Exception):
+    """Base class of every error agents_core raises on purpose."""
+
+
+class ConfigurationError(AgentsCoreError):
+    """A setting or a definition is invalid."""
+
+
+class UnknownNameError(AgentsCoreError, KeyError):
+    """A registry lookup named something that is not registered."""
+
+    def __init__(self, kind: str, name: str, known: Iterable[str]) -> None:
+        self.kind = kind
+        self.name = name
+        self.known = sorted(known)
+        listing = ", ".join(self.known) if self.known else "none"
+        super().__init__(f"Unknown {kind} {name!r}. Registered {kind}s: {listing}.")
+
+    def __str__(self) -> str:  # KeyError would otherwise print the repr
+        return str(self.args[0])
+
+
+class DuplicateNameError(AgentsCoreError, ValueError):
+    """A registry already holds something under this name."""
+
+    def __init__(self, kind: str, name: str) -> None:
+        self.kind = kind
+        self.name = name
+        super().__init__(
+            f"A {kind} named {name!r} is already registered. "
+            f"Pick another name, or pass replace=True to override it on purpose."
+        )
+
+
+class InvalidSessionIdError(AgentsCoreError, ValueError):
+    """A session id does not match the allowed pattern."""
+
+
+class GuardrailTripped(AgentsCoreError):
+    """An input guardrail refused the input of an agent."""
+
+    def __init__(self, guardrail: str, message: str, agent: str | None = None) -> None:
+        self.guardrail = guardrail
+        self.message = message
+        self.agent = agent
+        where = f" (agent {agent!r})" if agent else ""
+        super().__init__(f"Guardrail {guardrail!r} refused the input{where}: {message}")
+
+
+class SafetyLimitExceeded(AgentsCoreError):
+    """An orchestration ran too many agents or looped on the same step."""
+
+
+class AgentRunError(AgentsCoreError):
+    """A model or the SDK failed while an agent was running."""
+
+    def __init__(self, agent: str, cause: BaseException) -> None:
+        self.agent = agent
+        self.cause = cause
+        super().__init__(f"Agent {agent!r} failed: {type(cause).__name__}: {cause}")

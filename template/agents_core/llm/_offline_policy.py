@@ -1,0 +1,389 @@
+"""How the offline model decides: which tools to call, with which arguments, and what to say.
+
+Deterministic and rule-based: it reads the latest user message, the agent's instructions and
+the JSON schemas of its tools and output type, the way a real model would read them, and
+picks by word overlap. It is a development and test model, not a language model.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from agents_core.utils.messages import item_role, item_text, item_type, to_text
+
+_WORD = re.compile(r"[a-z0-9]+")
+_STOPWORDS = frozenset(
+    """a an and are as at be by can could did do does for from get give had has have how i in
+    is it its me my of on or please show tell that the their them then there these this to
+    was we were what when where which who why will with would you your use using run""".split()
+)
+_LOCATION_PARAMS = frozenset({"city", "location", "place", "town", "country", "region_name"})
+_EXPRESSION_PARAMS = frozenset({"expression", "formula", "calculation", "math"})
+_SQL_PARAMS = frozenset({"sql", "query", "statement", "sql_query"})
+_ANSWER_FIELDS = frozenset(
+    {"answer", "response", "summary", "text", "content", "message", "result", "reply", "final"}
+)
+_REASON_FIELDS = frozenset({"reasoning", "rationale", "explanation", "reason", "justification"})
+_CHOICE_FIELDS = frozenset({"category", "intent", "agent", "route", "target", "label", "kind"})
+_FALLBACK_CHOICES = ("general", "other", "default", "none", "unknown")
+_OPTION_LINE = re.compile(r"^\s*[-*]\s*`?([A-Za-z0-9_.-]+)`?\s*[:—-]\s*(.+)$")
+_LOCATION = re.compile(r"\b(?:in|for|at|of|about)\s+((?:[A-Z][\w'’.-]*)(?:\s+[A-Z][\w'’.-]*)*)")
+_SQL = re.compile(r"\b((?:select|with)\b[^;]*;?)", re.IGNORECASE | re.DOTALL)
+_ARITHMETIC = re.compile(r"[-+]?\(*\s*\d[\d\s.+\-*/%()^]*")
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+_QUOTED = re.compile(r"[\"“']([^\"”']{1,200})[\"”']")
+
+
+def words(text: str) -> set[str]:
+    """Content words of a text: lowercase, singular-ish, stopwords removed."""
+    found = set()
+    for word in _WORD.findall(text.lower()):
+        if word in _STOPWORDS or len(word) < 2:
+            continue
+        found.add(word)
+        if len(word) > 3 and word.endswith("s"):
+            found.add(word[:-1])
+    return found
+
+
+@dataclass
+class ToolSpec:
+    """What the policy needs to know about one tool."""
+
+    name: str
+    description: str
+    parameters: dict[str, Any]
+
+
+@dataclass
+class ToolCallPlan:
+    name: str
+    arguments: dict[str, Any]
+
+
+@dataclass
+class Turn:
+    """The conversation as the offline model sees it."""
+
+    user_text: str
+    instructions: str
+    tool_results: list[tuple[str, Any]] = field(default_factory=list)
+    """(tool name, parsed output) of this agent's tool calls since the latest user message."""
+    earlier_answers: list[str] = field(default_factory=list)
+    """Assistant messages since the latest user message (other agents' work)."""
+    handed_off: bool = False
+
+
+def read_turn(instructions: str | None, items: Sequence[Any], own_tools: set[str]) -> Turn:
+    last_user = -1
+    for index, item in enumerate(items):
+        if item_role(item) == "user":
+            last_user = index
+    turn = Turn(
+        user_text=item_text(items[last_user]) if last_user >= 0 else "",
+        instructions=instructions or "",
+    )
+    call_names: dict[str, str] = {}
+    for item in items[last_user + 1 :]:
+        kind = item_type(item)
+        if kind == "function_call":
+            call_names[_field(item, "call_id")] = _field(item, "name")
+        elif kind == "function_call_output":
+            name = call_names.get(_field(item, "call_id"), "")
+            if name in own_tools:
+                turn.tool_results.append((name, _parse(_field(item, "output"))))
+            elif name.startswith("transfer_to_"):
+                turn.handed_off = True
+        elif item_role(item) == "assistant":
+            text = item_text(item)
+            if text:
+                turn.earlier_answers.append(text)
+    return turn
+
+
+def _field(item: Any, key: str) -> str:
+    value = item.get(key) if isinstance(item, Mapping) else getattr(item, key, None)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):  # structured tool output parts
+        return "".join(str(part.get("text", "")) for part in value if isinstance(part, Mapping))
+    return "" if value is None else str(value)
+
+
+def _parse(output: str) -> Any:
+    try:
+        return json.loads(output)
+    except (TypeError, ValueError):
+        return output
+
+
+# --- tools -------------------------------------------------------------------------------
+
+
+def _enum_values(schema: Mapping[str, Any]) -> list[str]:
+    values: list[str] = []
+    for prop in schema.get("properties", {}).values():
+        values.extend(str(v) for v in _resolve_options(prop, schema))
+    return values
+
+
+def _resolve_options(prop: Mapping[str, Any], root: Mapping[str, Any]) -> list[Any]:
+    prop = _deref(prop, root)
+    if "enum" in prop:
+        return list(prop["enum"])
+    if "const" in prop:
+        return [prop["const"]]
+    for key in ("anyOf", "oneOf", "allOf"):
+        for variant in prop.get(key, []):
+            options = _resolve_options(variant, root)
+            if options:
+                return options
+    return []
+
+
+def tool_score(tool: ToolSpec, query_words: set[str], query_text: str) -> int:
+    """How strongly the query asks for this tool: name words count triple."""
+    if re.search(rf"\b{re.escape(tool.name.lower())}\b", query_text.lower()):
+        return 100
+    name_words = words(tool.name.replace("_", " "))
+    other = words(tool.description) | words(" ".join(_enum_values(tool.parameters)))
+    return 3 * len(query_words & name_words) + len(query_words & (other - name_words))
+
+
+def choose_tools(turn: Turn, tools: Sequence[ToolSpec]) -> list[ToolCallPlan]:
+    """The best-matching tool(s) for the user's message, or none when nothing fits well."""
+    query_words = words(turn.user_text)
+    scored = [(tool_score(tool, query_words, turn.user_text), tool) for tool in tools]
+    best = max((score for score, _ in scored), default=0)
+    if best < 2:
+        return []
+    return [
+        ToolCallPlan(tool.name, arguments_for(tool.parameters, turn))
+        for score, tool in scored
+        if score == best
+    ]
+
+
+def arguments_for(schema: Mapping[str, Any], turn: Turn) -> dict[str, Any]:
+    """Arguments valid for a tool's JSON schema, taken from the user's message where possible."""
+    arguments: dict[str, Any] = {}
+    properties: Mapping[str, Any] = schema.get("properties", {})
+    for name, prop in properties.items():
+        arguments[name] = _argument(name, prop, schema, turn)
+    return arguments
+
+
+def _argument(name: str, prop: Mapping[str, Any], root: Mapping[str, Any], turn: Turn) -> Any:
+    prop = _deref(prop, root)
+    options = _resolve_options(prop, root)
+    if options:
+        return _pick_option(options, turn.user_text, {}, prop.get("default"))
+    kind = _schema_type(prop, root)
+    text = turn.user_text
+    if kind == "string":
+        lowered = name.lower()
+        if lowered in _LOCATION_PARAMS or "city" in str(prop.get("description", "")).lower():
+            match = _LOCATION.search(text)
+            if match:
+                return match.group(1).rstrip("?.!,;:'’").removesuffix("'s")
+        if lowered in _EXPRESSION_PARAMS:
+            candidates = [m.group(0).strip() for m in _ARITHMETIC.finditer(text)]
+            candidates = [c.rstrip("?.,") for c in candidates if any(op in c for op in "+-*/%^")]
+            if candidates:
+                return max(candidates, key=len)
+        if lowered in _SQL_PARAMS:
+            match = _SQL.search(text.replace("`", ""))
+            if match:
+                return match.group(1).strip().rstrip("?").strip()
+        quoted = _QUOTED.search(text)
+        return quoted.group(1) if quoted else text
+    if kind in ("integer", "number"):
+        if "default" in prop and prop["default"] is not None:
+            return prop["default"]
+        low, high = prop.get("minimum"), prop.get("maximum")
+        for match in _NUMBER.finditer(text):
+            value: float = float(match.group(0))
+            if (low is None or value >= low) and (high is None or value <= high):
+                return int(value) if kind == "integer" else value
+        return low if low is not None else 1
+    return fill_schema(prop, root, turn, name)
+
+
+# --- structured outputs -------------------------------------------------------------------
+
+
+def _deref(prop: Mapping[str, Any], root: Mapping[str, Any]) -> Mapping[str, Any]:
+    seen = 0
+    while "$ref" in prop and seen < 20:
+        path = str(prop["$ref"]).lstrip("#/").split("/")
+        target: Any = root
+        for part in path:
+            target = target.get(part, {}) if isinstance(target, Mapping) else {}
+        extra = {k: v for k, v in prop.items() if k != "$ref"}
+        prop = {**target, **extra}
+        seen += 1
+    return prop
+
+
+def _schema_type(prop: Mapping[str, Any], root: Mapping[str, Any]) -> str:
+    kind = prop.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), "null")
+    if isinstance(kind, str):
+        return kind
+    for key in ("anyOf", "oneOf"):
+        for variant in prop.get(key, []):
+            resolved = _deref(variant, root)
+            variant_kind = _schema_type(resolved, root)
+            if variant_kind != "null":
+                return variant_kind
+    if "properties" in prop:
+        return "object"
+    return "string"
+
+
+def instruction_options(instructions: str) -> dict[str, str]:
+    """Bullet lists in the instructions (`- name: description`) are the options a model picks."""
+    options: dict[str, str] = {}
+    for line in instructions.splitlines():
+        match = _OPTION_LINE.match(line)
+        if match:
+            options.setdefault(match.group(1), match.group(2))
+    return options
+
+
+def _pick_option(
+    options: Sequence[Any], user_text: str, descriptions: Mapping[str, str], default: Any = None
+) -> Any:
+    query_words = words(user_text)
+    lowered = user_text.lower()
+
+    def score(option: Any) -> int:
+        label = str(option)
+        exact = 10 if re.search(rf"\b{re.escape(label.lower())}s?\b", lowered) else 0
+        label_words = words(label.replace("_", " "))
+        return exact + 3 * len(query_words & label_words) + len(
+            query_words & words(descriptions.get(label, ""))
+        )
+
+    best = max(options, key=score)
+    if score(best) > 0:
+        return best
+    if default is not None and default in options:
+        return default
+    for fallback in _FALLBACK_CHOICES:
+        for option in options:
+            if str(option).lower() == fallback or str(option).lower().startswith(fallback):
+                return option
+    return options[0]
+
+
+def fill_schema(
+    prop: Mapping[str, Any], root: Mapping[str, Any], turn: Turn, name: str = ""
+) -> Any:
+    """A value valid for `prop`, filled from the conversation where the field name says how."""
+    prop = _deref(prop, root)
+    described = instruction_options(turn.instructions)
+    options = _resolve_options(prop, root)
+    if options:
+        return _pick_option(options, turn.user_text, described)
+    kind = _schema_type(prop, root)
+    lowered = name.lower()
+    if kind == "object":
+        properties: Mapping[str, Any] = prop.get("properties", {})
+        if not properties and "anyOf" in prop:
+            for variant in prop["anyOf"]:
+                resolved = _deref(variant, root)
+                if _schema_type(resolved, root) == "object":
+                    return fill_schema(resolved, root, turn, name)
+        return {key: fill_schema(sub, root, turn, key) for key, sub in properties.items()}
+    if kind == "array":
+        items = prop.get("items", {})
+        if lowered in ("sources", "tools", "tools_used", "references"):
+            return [tool for tool, _ in turn.tool_results] or ["conversation"]
+        count = max(int(prop.get("minItems", 1)), 1)
+        return [fill_schema(items, root, turn, name.rstrip("s")) for _ in range(count)]
+    if kind == "string":
+        if lowered in _CHOICE_FIELDS and described:
+            return _pick_option(list(described), turn.user_text, described)
+        if lowered in _REASON_FIELDS:
+            matched = sorted(words(turn.user_text))[:8]
+            return "Offline model: matched on " + (", ".join(matched) or "no keywords") + "."
+        if lowered in _ANSWER_FIELDS:
+            return compose_answer(turn)
+        if prop.get("format") == "date-time":
+            return "1970-01-01T00:00:00Z"
+        return turn.user_text or "n/a"
+    if kind == "number":
+        if lowered in ("confidence", "score", "probability"):
+            return _bounded(0.9 if words(turn.user_text) else 0.5, prop)
+        return _bounded(0.0, prop)
+    if kind == "integer":
+        return int(_bounded(0, prop))
+    if kind == "boolean":
+        return False
+    return None
+
+
+def _bounded(value: float, prop: Mapping[str, Any]) -> float:
+    low, high = prop.get("minimum"), prop.get("maximum")
+    if low is not None:
+        value = max(value, float(low))
+    if high is not None:
+        value = min(value, float(high))
+    return value
+
+
+# --- answers -----------------------------------------------------------------------------
+
+
+def compose_answer(turn: Turn) -> str:
+    """A plain-text answer built only from what the tools returned or other agents said."""
+    if turn.tool_results:
+        parts = []
+        for tool, result in turn.tool_results:
+            if isinstance(result, Mapping) and result.get("error"):
+                parts.append(f"I could not get an answer from {tool}: {result['error']}")
+            else:
+                parts.append(f"From {tool}:\n{render(result)}")
+        return "\n\n".join(parts)
+    if turn.earlier_answers:
+        return turn.earlier_answers[-1]
+    if not turn.user_text:
+        return "Hello! Ask me something."
+    return (
+        f"(offline model) You said: {turn.user_text!r}. None of my tools matches that request, "
+        "and the offline model only answers through tools. Set OPENAI_API_KEY to use a real model."
+    )
+
+
+def render(value: Any, limit: int = 25) -> str:
+    """Tool results as short readable lines (lists of rows as one line each)."""
+    if isinstance(value, Mapping):
+        lines = []
+        for key, val in value.items():
+            if isinstance(val, list) and val and all(isinstance(row, Mapping) for row in val):
+                lines.append(f"{key}:")
+                lines.extend(f"  - {_row(row)}" for row in val[:limit])
+                if len(val) > limit:
+                    lines.append(f"  ... {len(val) - limit} more")
+            else:
+                lines.append(f"{key}: {to_text(val) if not isinstance(val, str) else val}")
+        return "\n".join(lines)
+    if isinstance(value, list):
+        return "\n".join(f"- {_row(row) if isinstance(row, Mapping) else row}" for row in value)
+    return to_text(value)
+
+
+def _row(row: Mapping[str, Any]) -> str:
+    return ", ".join(f"{key}={_number(val)}" for key, val in row.items())
+
+
+def _number(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    return str(value)

@@ -1,0 +1,132 @@
+"""Tools: `ToolDefinition`, the tool registry and the `@register_tool` decorator."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar, overload
+
+from agents import FunctionTool, Tool, function_tool
+
+from agents_core.registry._base import Registry
+
+F = TypeVar("F", bound=Callable[..., Any])
+ToolT = TypeVar("ToolT", bound=Tool)
+
+
+@dataclass(frozen=True)
+class ToolDefinition:
+    """A registered tool and what is known about it."""
+
+    name: str
+    """Name the model calls the tool by."""
+    tool: Tool
+    """The SDK tool handed to agents."""
+    description: str = ""
+    """What the tool does (the model reads the SDK tool's own description)."""
+    category: str = "general"
+    """Free-form group, e.g. "api" or "database"; the CLI lists tools by it."""
+    parameters_description: str = ""
+    """Human notes on the parameters (the JSON schema comes from the function signature)."""
+    returns_description: str = ""
+    """Human notes on the result."""
+
+
+class ToolRegistry(Registry[ToolDefinition]):
+    """Registered tools by name."""
+
+    kind = "tool"
+
+    def register(self, definition: ToolDefinition, *, replace: bool = False) -> ToolDefinition:
+        return self.add(definition.name, definition, replace=replace)
+
+    def get_tool_functions(self, names: list[str] | tuple[str, ...]) -> list[Tool]:
+        """The SDK tools for these names, in order; an unknown name raises and lists the known."""
+        return [definition.tool for definition in self.get_many(names)]
+
+    def by_category(self, category: str) -> list[ToolDefinition]:
+        return [definition for definition in self.all() if definition.category == category]
+
+
+_tool_registry = ToolRegistry(discover="agents_core.tools")
+
+
+def get_tool_registry() -> ToolRegistry:
+    """The default tool registry; it imports `agents_core.tools` on first lookup."""
+    return _tool_registry
+
+
+def _as_tool(target: Any, name: str | None, description: str | None) -> Tool:
+    if isinstance(target, FunctionTool):
+        changes: dict[str, Any] = {}
+        if name and name != target.name:
+            changes["name"] = name
+        if description and description != target.description:
+            changes["description"] = description
+        return dataclasses.replace(target, **changes) if changes else target
+    if isinstance(target, Tool):  # type: ignore[arg-type]  # Tool is a Union of classes
+        return target  # hosted tools (web search...) keep their own names
+    if callable(target):
+        return function_tool(target, name_override=name, description_override=description)
+    raise TypeError(
+        "@register_tool decorates a plain function or an SDK tool (e.g. @function_tool), "
+        f"got {type(target).__name__}."
+    )
+
+
+@overload
+def register_tool(target: F, /) -> F: ...
+@overload
+def register_tool(target: FunctionTool, /) -> FunctionTool: ...
+@overload
+def register_tool(
+    target: None = None,
+    /,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    category: str = "general",
+    parameters_description: str = "",
+    returns_description: str = "",
+    replace: bool = False,
+) -> Callable[[Any], Any]: ...
+
+
+def register_tool(
+    target: Any = None,
+    /,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    category: str = "general",
+    parameters_description: str = "",
+    returns_description: str = "",
+    replace: bool = False,
+) -> Any:
+    """Register a tool in the default registry; usable with or without arguments.
+
+    Decorates an SDK `FunctionTool` (``@register_tool(...)`` above ``@function_tool``), which it
+    returns, possibly renamed; or a plain function, which it wraps with `function_tool` and
+    returns unchanged, so the function stays callable in tests.
+    """
+
+    def decorate(obj: Any) -> Any:
+        tool = _as_tool(obj, name, description)
+        tool_name = str(getattr(tool, "name", name or getattr(obj, "__name__", "")))
+        _tool_registry.register(
+            ToolDefinition(
+                name=tool_name,
+                tool=tool,
+                description=description or str(getattr(tool, "description", "") or ""),
+                category=category,
+                parameters_description=parameters_description,
+                returns_description=returns_description,
+            ),
+            replace=replace,
+        )
+        return tool if isinstance(obj, FunctionTool) else obj
+
+    if target is not None:
+        return decorate(target)
+    return decorate
