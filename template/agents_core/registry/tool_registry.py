@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar, overload
+from typing import Any, TypeVar, cast, overload
 
 from agents import FunctionTool, Tool, function_tool
 
@@ -65,10 +66,10 @@ def _as_tool(target: Any, name: str | None, description: str | None) -> Tool:
         if description and description != target.description:
             changes["description"] = description
         return dataclasses.replace(target, **changes) if changes else target
-    if isinstance(target, Tool):  # type: ignore[arg-type]  # Tool is a Union of classes
-        return target  # hosted tools (web search...) keep their own names
-    if callable(target):
+    if inspect.isfunction(target) or inspect.ismethod(target):
         return function_tool(target, name_override=name, description_override=description)
+    if isinstance(getattr(target, "name", None), str) and not callable(target):
+        return cast(Tool, target)  # hosted tools (web search...) keep their own names
     raise TypeError(
         "@register_tool decorates a plain function or an SDK tool (e.g. @function_tool), "
         f"got {type(target).__name__}."
