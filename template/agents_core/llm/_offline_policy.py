@@ -151,7 +151,13 @@ def tool_score(tool: ToolSpec, query_words: set[str], query_text: str) -> int:
         return 100
     name_words = words(tool.name.replace("_", " "))
     other = words(tool.description) | words(" ".join(_enum_values(tool.parameters)))
-    return 3 * len(query_words & name_words) + len(query_words & (other - name_words))
+    score = 3 * len(query_words & name_words) + len(query_words & (other - name_words))
+    # A parameter whose value is plainly in the message (an expression, a SQL statement)
+    # is as strong a hint as the tool's name.
+    for name in tool.parameters.get("properties", {}):
+        if _extract(name.lower(), query_text) is not None and name.lower() not in _LOCATION_PARAMS:
+            score += 3
+    return score
 
 
 def choose_tools(turn: Turn, tools: Sequence[ToolSpec]) -> list[ToolCallPlan]:
@@ -186,19 +192,11 @@ def _argument(name: str, prop: Mapping[str, Any], root: Mapping[str, Any], turn:
     text = turn.user_text
     if kind == "string":
         lowered = name.lower()
-        if lowered in _LOCATION_PARAMS or "city" in str(prop.get("description", "")).lower():
-            match = _LOCATION.search(text)
-            if match:
-                return match.group(1).rstrip("?.!,;:'’").removesuffix("'s")
-        if lowered in _EXPRESSION_PARAMS:
-            candidates = [m.group(0).strip() for m in _ARITHMETIC.finditer(text)]
-            candidates = [c.rstrip("?.,") for c in candidates if any(op in c for op in "+-*/%^")]
-            if candidates:
-                return max(candidates, key=len)
-        if lowered in _SQL_PARAMS:
-            match = _SQL.search(text.replace("`", ""))
-            if match:
-                return match.group(1).strip().rstrip("?").strip()
+        if "city" in str(prop.get("description", "")).lower():
+            lowered = "city"
+        extracted = _extract(lowered, text)
+        if extracted is not None:
+            return extracted
         quoted = _QUOTED.search(text)
         return quoted.group(1) if quoted else text
     if kind in ("integer", "number"):
@@ -211,6 +209,24 @@ def _argument(name: str, prop: Mapping[str, Any], root: Mapping[str, Any], turn:
                 return int(value) if kind == "integer" else value
         return low if low is not None else 1
     return fill_schema(prop, root, turn, name)
+
+
+def _extract(param: str, text: str) -> str | None:
+    """The value of a well-known kind of parameter, when the message plainly contains it."""
+    if param in _LOCATION_PARAMS:
+        match = _LOCATION.search(text)
+        if match:
+            return match.group(1).rstrip("?.!,;:'’").removesuffix("'s")
+    elif param in _EXPRESSION_PARAMS:
+        candidates = [m.group(0).strip().rstrip("?.,") for m in _ARITHMETIC.finditer(text)]
+        candidates = [c for c in candidates if any(op in c[1:] for op in "+-*/%^")]
+        if candidates:
+            return max(candidates, key=len)
+    elif param in _SQL_PARAMS:
+        match = _SQL.search(text.replace("`", ""))
+        if match:
+            return match.group(1).strip().rstrip("?").strip()
+    return None
 
 
 # --- structured outputs -------------------------------------------------------------------
