@@ -7,6 +7,7 @@ picks by word overlap. It is a development and test model, not a language model.
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -115,10 +116,17 @@ def _field(item: Any, key: str) -> str:
 
 
 def _parse(output: str) -> Any:
+    """Tool outputs reach the model as text: JSON, or the repr of a Python dict or list."""
     try:
         return json.loads(output)
     except (TypeError, ValueError):
-        return output
+        pass
+    if output[:1] in "{[":
+        try:
+            return ast.literal_eval(output)
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            pass
+    return output
 
 
 # --- tools -------------------------------------------------------------------------------

@@ -1,0 +1,96 @@
+"""Test guards: no network but loopback, no real model call, no global state leaking."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from agents.models.openai_chatcompletions import OpenAIChatCompletionsModel
+from agents.models.openai_responses import OpenAIResponsesModel
+
+from agents_core.config import get_settings
+from agents_core.registry import get_agent_registry, get_guardrail_registry, get_tool_registry
+
+_ENV_VARS = (
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "LLM_PROVIDER",
+    "DEFAULT_MODEL",
+    "SESSION_URL",
+    "SESSION_MAX_ITEMS",
+    "MAX_TURNS",
+    "MAX_INPUT_CHARS",
+    "TRACING",
+)
+
+
+def _is_loopback(address: Any) -> bool:
+    host = address[0] if isinstance(address, tuple) else address
+    if isinstance(host, str) and host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_network() -> Iterator[None]:
+    """Any connection to a non-loopback address fails the test that made it."""
+    original = socket.socket.connect
+
+    def guarded(sock: socket.socket, address: Any) -> Any:
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(address):
+            raise ConnectionRefusedError(f"tests may not reach the network ({address!r})")
+        return original(sock, address)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(socket.socket, "connect", guarded)
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _no_real_model(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A call to a hosted model fails, unless the test is marked `allow_model_calls`."""
+    if request.node.get_closest_marker("allow_model_calls"):
+        return
+
+    async def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a test called a real model; use the offline model")
+
+    for model in (OpenAIResponsesModel, OpenAIChatCompletionsModel):
+        monkeypatch.setattr(model, "get_response", refuse)
+        monkeypatch.setattr(model, "stream_response", refuse)
+
+
+@pytest.fixture(autouse=True)
+def _hermetic_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Settings from a clean environment; state under a fresh data dir; no `.env` read."""
+    for var in _ENV_VARS:
+        monkeypatch.delenv(var, raising=False)
+    data_dir = tmp_path / "data"
+    monkeypatch.setenv("DATA_DIR", str(data_dir))
+    monkeypatch.chdir(tmp_path)
+    get_settings.cache_clear()
+    yield data_dir
+    get_settings.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_registries() -> Iterator[None]:
+    """Registrations made by a test disappear after it."""
+    registries: list[Any] = [get_agent_registry(), get_tool_registry(), get_guardrail_registry()]
+    snapshots = [registry.snapshot() for registry in registries]
+    yield
+    for registry, snapshot in zip(registries, snapshots, strict=True):
+        registry.restore(snapshot)
+
+
+@pytest.fixture
+def data_dir(_hermetic_settings: Path) -> Path:
+    """The data dir of this test (DATA_DIR)."""
+    return _hermetic_settings

@@ -1,0 +1,196 @@
+"""Command-line interface: chat with the agents, list them, run the offline demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+from agents_core import (
+    AgentOrchestrator,
+    AgentsCoreError,
+    RoutingOrchestrator,
+    StreamEvent,
+    get_agent_registry,
+    get_settings,
+    get_tool_registry,
+)
+from agents_core._defaults import PROJECT_NAME, PROJECT_SLUG
+from agents_core.llm.selection import uses_offline_model
+
+EXIT_OK, EXIT_FAILED, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2, 64
+
+DEMO_QUESTIONS = (
+    "Which region had the highest revenue?",
+    "What's the weather in Paris?",
+    "What is 12 * (3 + 4)?",
+)
+
+
+class ChatPrinter:
+    """Prints a run's events as they stream: steps and tool calls on stderr, the answer on stdout.
+
+    Tokens of the agent that writes the answer are printed as they arrive; the other agents'
+    steps show as one progress line each.
+    """
+
+    def __init__(self, out: TextIO, err: TextIO, *, as_json: bool = False) -> None:
+        self.out, self.err, self.as_json = out, err, as_json
+        self.final_agents: set[str] = set()
+        self.streamed = False
+        self.exit_code = EXIT_OK
+
+    def __call__(self, event: StreamEvent) -> None:
+        if self.as_json:
+            print(json.dumps(event.to_json(), ensure_ascii=False), file=self.out, flush=True)
+        else:
+            self._human(event)
+        if event.type == "error":
+            code = str(event.data.get("code", ""))
+            self.exit_code = EXIT_REFUSED if code == "GuardrailTripped" else EXIT_FAILED
+
+    def _human(self, event: StreamEvent) -> None:
+        data, agent = event.data, event.agent or ""
+        if event.type == "agent_start":
+            if data.get("final"):
+                self.final_agents.add(agent)
+            self._note(f"… {agent}")
+        elif event.type == "tool_call":
+            arguments = ", ".join(f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in
+                                  data.get("arguments", {}).items())
+            self._note(f"  ⚙ {data.get('tool')}({arguments})")
+        elif event.type == "tool_result":
+            self._note(f"  ↳ {_short(data.get('result'))}")
+        elif event.type == "agent_end" and agent not in self.final_agents:
+            self._note(f"  → {_short(data.get('output'))}")
+        elif event.type == "token" and agent in self.final_agents:
+            self.out.write(str(data.get("delta", "")))
+            self.out.flush()
+            self.streamed = True
+        elif event.type == "answer":
+            if not self.streamed:
+                self.out.write(str(data.get("text", "")))
+            self.out.write("\n")
+            self.out.flush()
+        elif event.type == "error":
+            print(f"error: {data.get('message')}", file=self.err, flush=True)
+
+    def _note(self, text: str) -> None:
+        print(text, file=self.err, flush=True)
+
+
+def _short(value: Any, limit: int = 240) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _orchestrator(agent: str | None) -> AgentOrchestrator:
+    if agent:
+        get_agent_registry().get(agent)  # unknown names fail here, listing the known ones
+        return AgentOrchestrator(default_agent=agent)
+    return RoutingOrchestrator()
+
+
+async def _ask(
+    orchestrator: AgentOrchestrator, message: str, session_id: str | None, printer: ChatPrinter
+) -> str | None:
+    printer.final_agents.clear()
+    printer.streamed = False
+    done_session: str | None = session_id
+    async for event in orchestrator.stream(message, session_id=session_id):
+        printer(event)
+        if event.type == "done":
+            done_session = event.data.get("session_id") or done_session
+    return done_session
+
+
+async def _chat(args: argparse.Namespace) -> int:
+    printer = ChatPrinter(sys.stdout, sys.stderr, as_json=args.json)
+    orchestrator = _orchestrator(args.agent)
+    session_id: str | None = args.session
+    if args.message:
+        await _ask(orchestrator, " ".join(args.message), session_id, printer)
+        return printer.exit_code
+    print(f"{PROJECT_NAME}: chat with your agents. Empty line or Ctrl-D to quit.", file=sys.stderr)
+    while True:
+        try:
+            message = await asyncio.to_thread(input, "you › ")
+        except EOFError:
+            break
+        if not message.strip() or message.strip().lower() in {"exit", "quit"}:
+            break
+        session_id = await _ask(orchestrator, message, session_id, printer)
+    return EXIT_OK
+
+
+async def _demo(args: argparse.Namespace) -> int:
+    printer = ChatPrinter(sys.stdout, sys.stderr, as_json=args.json)
+    mode = "offline model" if uses_offline_model() else f"model {get_settings().default_model}"
+    print(f"{PROJECT_NAME} demo on the {mode}.", file=sys.stderr)
+    registry = get_tool_registry()
+    questions = [
+        question
+        for question, tool in zip(DEMO_QUESTIONS, ("sales_report", "get_weather", "calculator"))
+        if tool in registry
+    ]
+    worst = EXIT_OK
+    for question in questions:
+        print(f"\nyou › {question}", file=sys.stderr, flush=True)
+        await _ask(RoutingOrchestrator(), question, None, printer)
+        worst = max(worst, printer.exit_code)
+    return worst
+
+
+def _list_agents(args: argparse.Namespace) -> int:
+    for definition in get_agent_registry().all():
+        tools = ", ".join(definition.tools) or "-"
+        guardrails = ", ".join(definition.guardrails) or "-"
+        print(f"{definition.name}\n    {definition.description}\n"
+              f"    tools: {tools}   guardrails: {guardrails}   "
+              f"model: {definition.model or get_settings().default_model}")
+    return EXIT_OK
+
+
+def _list_tools(args: argparse.Namespace) -> int:
+    for definition in get_tool_registry().all():
+        print(f"{definition.name}  [{definition.category}]\n    {definition.description}")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=PROJECT_SLUG, description=f"{PROJECT_NAME} agents.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    chat = commands.add_parser("chat", help="ask once (with a message) or chat interactively")
+    chat.add_argument("message", nargs="*", help="the question; omit it for an interactive chat")
+    chat.add_argument("--agent", help="talk to this agent directly instead of the router")
+    chat.add_argument("--session", help="session id, to continue a conversation")
+    chat.add_argument("--json", action="store_true", help="print events as JSON lines")
+    chat.set_defaults(handler=_chat, is_async=True)
+
+    demo = commands.add_parser("demo", help="ask the sample questions (offline without a key)")
+    demo.add_argument("--json", action="store_true", help="print events as JSON lines")
+    demo.set_defaults(handler=_demo, is_async=True)
+
+    agents = commands.add_parser("agents", help="list the registered agents")
+    agents.set_defaults(handler=_list_agents, is_async=False)
+    tools = commands.add_parser("tools", help="list the registered tools")
+    tools.set_defaults(handler=_list_tools, is_async=False)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.is_async:
+            return int(asyncio.run(args.handler(args)))
+        return int(args.handler(args))
+    except (AgentsCoreError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE if isinstance(error, ValueError) else EXIT_FAILED
+    except KeyboardInterrupt:
+        return 130
