@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import pytest
 from agents import AgentOutputSchema
@@ -90,7 +90,9 @@ async def test_arguments_are_valid_for_the_tool_schema(runner: AgentRunner) -> N
         tags: list[str]
 
     @register_tool(name="tally", description="Tally things")
-    def tally(count: int, mode: Literal["fast", "slow"], tags: list[str]) -> int:
+    def tally(
+        count: Annotated[int, Field(ge=2, le=9)], mode: Literal["fast", "slow"], tags: list[str]
+    ) -> int:
         """Tally.
 
         Args:

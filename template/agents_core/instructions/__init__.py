@@ -22,12 +22,14 @@ def compose_instructions(*parts: str) -> str:
 
     A part that names a snippet is replaced by it; anything else is kept as written.
     """
-    folder = resources.files("agents_core.instructions") / "shared"
-    texts = [
-        load_instruction(part) if (folder / f"{part}.md").is_file() else part.strip()
-        for part in parts
-    ]
+    texts = [load_instruction(part) if _is_snippet(part) else part.strip() for part in parts]
     return "\n\n".join(text for text in texts if text)
+
+
+def _is_snippet(part: str) -> bool:
+    if not part.replace("_", "").isalnum():
+        return False
+    return (resources.files("agents_core.instructions") / "shared" / f"{part}.md").is_file()
 
 
 __all__ = ["compose_instructions", "load_instruction"]
