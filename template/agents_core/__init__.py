@@ -50,7 +50,46 @@ _EXPORTS: dict[str, str] = {
     "resolve_model": "agents_core.llm.selection",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "AgentContext",
+    "AgentDefinition",
+    "AgentFactory",
+    "AgentOrchestrator",
+    "AgentRegistry",
+    "AgentRunError",
+    "AgentRunner",
+    "AgentSession",
+    "AgentsCoreError",
+    "ConfigurationError",
+    "DuplicateNameError",
+    "GuardrailDefinition",
+    "GuardrailRegistry",
+    "GuardrailTripped",
+    "IntentOutput",
+    "IntentRouter",
+    "InvalidSessionIdError",
+    "OfflineModel",
+    "PlanOutput",
+    "PlanStep",
+    "RoutingOrchestrator",
+    "SafetyGuard",
+    "SafetyLimitExceeded",
+    "Settings",
+    "StreamEvent",
+    "StreamingHelper",
+    "SynthesisOutput",
+    "ToolDefinition",
+    "ToolRegistry",
+    "UnknownNameError",
+    "get_agent_registry",
+    "get_guardrail_registry",
+    "get_settings",
+    "get_tool_registry",
+    "register_agent",
+    "register_guardrail",
+    "register_tool",
+    "resolve_model",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -17,7 +17,7 @@ from agents_core.core.runner import AgentRunner, RunInput, as_core_error
 from agents_core.exceptions import AgentsCoreError, ConfigurationError
 from agents_core.models.context import AgentContext
 from agents_core.models.outputs.intent import IntentOutput
-from agents_core.registry.agent_registry import AgentRegistry, get_agent_registry
+from agents_core.registry.agent_registry import AgentRegistry
 from agents_core.registry.guardrail_registry import GuardrailCheck, register_guardrail
 from agents_core.services.routing import IntentRouter
 from agents_core.services.safety import SafetyGuard
@@ -218,9 +218,7 @@ class AgentOrchestrator:
             result = await self.runner.run(agent_name, run_input, session=session, context=context)
             return result.final_output
         definition = self.runner.factory.definition(agent_name)
-        streamed = self.runner.run_streamed(
-            agent_name, run_input, session=session, context=context
-        )
+        streamed = self.runner.run_streamed(agent_name, run_input, session=session, context=context)
         helper.emit_status(f"running {agent_name}", agent_name)
         helper.emit_agent_start(
             agent_name,

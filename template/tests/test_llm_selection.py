@@ -57,8 +57,13 @@ def test_litellm_names_need_the_extension() -> None:
 class _Unauthorized(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         body = json.dumps(
-            {"error": {"message": "Incorrect API key provided", "type": "invalid_request_error",
-                       "code": "invalid_api_key"}}
+            {
+                "error": {
+                    "message": "Incorrect API key provided",
+                    "type": "invalid_request_error",
+                    "code": "invalid_api_key",
+                }
+            }
         ).encode()
         self.send_response(401)
         self.send_header("Content-Type", "application/json")

@@ -77,7 +77,7 @@ async def test_default_execute_runs_the_default_agent(runner: AgentRunner) -> No
     assert result["agent"] == "assistant"
     assert "value: 4" in result["result"]
     history = await AgentSession(result["session_id"]).get_items()
-    assert [item.get("role") for item in history if "role" in item][0] == "user"  # type: ignore[union-attr]
+    assert history[0].get("role") == "user"  # type: ignore[union-attr]
 
 
 @pytest.mark.usefixtures("routed_agents")
@@ -105,7 +105,9 @@ async def test_the_query_reaches_the_session_once(runner: AgentRunner) -> None:
     user_items = [item for item in items if item.get("role") == "user"]  # type: ignore[union-attr]
     assert len(user_items) == 1
     # router output was stored as readable text, not raw JSON
-    assistant_texts = [str(item.get("content")) for item in items if item.get("role") == "assistant"]  # type: ignore[union-attr]
+    assistant_texts = [
+        str(item.get("content")) for item in items if item.get("role") == "assistant"
+    ]  # type: ignore[union-attr]
     assert any("category: billing" in text for text in assistant_texts)
 
 
@@ -139,7 +141,12 @@ class SpecOrchestrator(AgentOrchestrator):
         assert isinstance(intent, IntentOutput)
         name = "assistant" if intent.category == "math" else "synthesizer"
         result = await self.run_agent(name, session, context, final=True)
-        return {"success": True, "intent": intent.category, "result": result, "shop": context.shop_id}
+        return {
+            "success": True,
+            "intent": intent.category,
+            "result": result,
+            "shop": context.shop_id,
+        }
 
 
 async def test_a_subclass_orchestrates_in_code_with_its_own_context(runner: AgentRunner) -> None:
@@ -194,9 +201,12 @@ async def test_the_safety_guard_bounds_agent_runs(runner: AgentRunner) -> None:
 
 @pytest.mark.usefixtures("routed_agents")
 async def test_stream_yields_events_in_order(runner: AgentRunner) -> None:
-    events = [event async for event in RoutingOrchestrator(runner=runner).stream(
-        "Was my invoice INV-7 paid?", session_id=f"s-{uuid.uuid4().hex}"
-    )]
+    events = [
+        event
+        async for event in RoutingOrchestrator(runner=runner).stream(
+            "Was my invoice INV-7 paid?", session_id=f"s-{uuid.uuid4().hex}"
+        )
+    ]
     kinds = [event.type for event in events]
     assert kinds[0] == "run_start"
     assert kinds[-2:] == ["answer", "done"]
@@ -204,9 +214,10 @@ async def test_stream_yields_events_in_order(runner: AgentRunner) -> None:
     assert starts == ["intent_router", "billing_agent", "synthesizer"]
     call = next(event for event in events if event.type == "tool_call")
     assert call.data["tool"] == "lookup_invoice"
-    assert call.data["arguments"] == {"invoice": "Was my invoice INV-7 paid?"} or call.data[
-        "arguments"
-    ]["invoice"]
+    assert (
+        call.data["arguments"] == {"invoice": "Was my invoice INV-7 paid?"}
+        or call.data["arguments"]["invoice"]
+    )
     final = [event for event in events if event.type == "agent_start" and event.data["final"]]
     assert [event.agent for event in final] == ["synthesizer"]
     answer = events[-2]
@@ -215,9 +226,12 @@ async def test_stream_yields_events_in_order(runner: AgentRunner) -> None:
 
 
 async def test_stream_reports_a_guardrail_refusal_as_an_error_event(runner: AgentRunner) -> None:
-    events = [event async for event in AgentOrchestrator(runner=runner).stream(
-        "use sk-abcdefghijklmnopqrstuvwxyz123456 please"
-    )]
+    events = [
+        event
+        async for event in AgentOrchestrator(runner=runner).stream(
+            "use sk-abcdefghijklmnopqrstuvwxyz123456 please"
+        )
+    ]
     kinds = [event.type for event in events]
     assert kinds[-2:] == ["error", "done"]
     assert events[-2].data["code"] == "GuardrailTripped"

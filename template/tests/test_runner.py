@@ -39,9 +39,7 @@ async def test_dynamic_instructions_see_the_run_context() -> None:
         seen.append(f"{definition.name}:{context.filters['team']}")
         return "You help the team."
 
-    register_agent(
-        AgentDefinition(name="teamhelper", description="d", instructions=instructions)
-    )
+    register_agent(AgentDefinition(name="teamhelper", description="d", instructions=instructions))
     await AgentRunner(model=OfflineModel()).run(
         "teamhelper", "hi", context=AgentContext(filters={"team": "blue"})
     )
@@ -61,12 +59,12 @@ async def test_schema_is_injected_into_static_instructions() -> None:
 
 async def test_unknown_agent_and_tool_names_fail_listing_what_exists() -> None:
     runner = AgentRunner(model=OfflineModel())
-    with pytest.raises(UnknownNameError, match="Registered agents: .*assistant"):
+    with pytest.raises(UnknownNameError, match=r"Registered agents: .*assistant"):
         await runner.run("nobody", "hi")
     register_agent(
         AgentDefinition(name="toolless", description="d", instructions="i", tools=["nope"])
     )
-    with pytest.raises(UnknownNameError, match="Unknown tool 'nope'.*calculator"):
+    with pytest.raises(UnknownNameError, match=r"Unknown tool .nope.*calculator"):
         await runner.run("toolless", "hi")
 
 

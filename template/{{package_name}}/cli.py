@@ -9,6 +9,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+from agents_core._defaults import PROJECT_NAME, PROJECT_SLUG
+
 from agents_core import (
     AgentOrchestrator,
     AgentsCoreError,
@@ -18,10 +20,10 @@ from agents_core import (
     get_settings,
     get_tool_registry,
 )
-from agents_core._defaults import PROJECT_NAME, PROJECT_SLUG
 from agents_core.llm.selection import uses_offline_model
 
 EXIT_OK, EXIT_FAILED, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2, 64
+_DEMO_TOOLS = ("sales_report", "get_weather", "calculator")
 
 DEMO_QUESTIONS = (
     "Which region had the highest revenue?",
@@ -59,8 +61,10 @@ class ChatPrinter:
                 self.final_agents.add(agent)
             self._note(f"… {agent}")
         elif event.type == "tool_call":
-            arguments = ", ".join(f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in
-                                  data.get("arguments", {}).items())
+            arguments = ", ".join(
+                f"{k}={json.dumps(v, ensure_ascii=False)}"
+                for k, v in data.get("arguments", {}).items()
+            )
             self._note(f"  ⚙ {data.get('tool')}({arguments})")
         elif event.type == "tool_result":
             self._note(f"  ↳ {_short(data.get('result'))}")
@@ -134,7 +138,7 @@ async def _demo(args: argparse.Namespace) -> int:
     registry = get_tool_registry()
     questions = [
         question
-        for question, tool in zip(DEMO_QUESTIONS, ("sales_report", "get_weather", "calculator"))
+        for question, tool in zip(DEMO_QUESTIONS, _DEMO_TOOLS, strict=True)
         if tool in registry
     ]
     worst = EXIT_OK
@@ -149,9 +153,11 @@ def _list_agents(args: argparse.Namespace) -> int:
     for definition in get_agent_registry().all():
         tools = ", ".join(definition.tools) or "-"
         guardrails = ", ".join(definition.guardrails) or "-"
-        print(f"{definition.name}\n    {definition.description}\n"
-              f"    tools: {tools}   guardrails: {guardrails}   "
-              f"model: {definition.model or get_settings().default_model}")
+        print(
+            f"{definition.name}\n    {definition.description}\n"
+            f"    tools: {tools}   guardrails: {guardrails}   "
+            f"model: {definition.model or get_settings().default_model}"
+        )
     return EXIT_OK
 
 

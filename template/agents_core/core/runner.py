@@ -8,9 +8,9 @@ from agents import (
     InputGuardrailTripwireTriggered,
     Model,
     RunConfig,
+    Runner,
     RunResult,
     RunResultStreaming,
-    Runner,
     Session,
 )
 from agents.items import TResponseInputItem

@@ -12,7 +12,9 @@ def load_instruction(name: str) -> str:
     folder = resources.files("agents_core.instructions") / "shared"
     file = folder / f"{name}.md"
     if not file.is_file():
-        known = sorted(p.name.removesuffix(".md") for p in folder.iterdir() if p.name.endswith(".md"))
+        known = sorted(
+            p.name.removesuffix(".md") for p in folder.iterdir() if p.name.endswith(".md")
+        )
         raise KeyError(f"No instruction snippet {name!r}. Available: {', '.join(known)}.")
     return file.read_text(encoding="utf-8").strip()
 

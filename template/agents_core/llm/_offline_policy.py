@@ -17,11 +17,13 @@ from typing import Any
 from agents_core.utils.messages import item_role, item_text, item_type, to_text
 
 _WORD = re.compile(r"[a-z0-9]+")
-_STOPWORDS = frozenset(
-    """a an and are as at be by can could did do does for from get give had has have how i in
-    is it its me my of on or please show tell that the their them then there these this to
-    was we were what when where which who why will with would you your use using run""".split()
-)
+# Words that say nothing about which tool or option is meant.
+_STOPWORD_TEXT = """
+a an and are as at be by can could did do does for from get give had has have how i in is it
+its me my of on or please show tell that the their them then there these this to was we were
+what when where which who why will with would you your use using run
+"""
+_STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 _LOCATION_PARAMS = frozenset({"city", "location", "place", "town", "country", "region_name"})
 _EXPRESSION_PARAMS = frozenset({"expression", "formula", "calculation", "math"})
 _SQL_PARAMS = frozenset({"sql", "query", "statement", "sql_query"})
@@ -290,8 +292,10 @@ def _pick_option(
         label = str(option)
         exact = 10 if re.search(rf"\b{re.escape(label.lower())}s?\b", lowered) else 0
         label_words = words(label.replace("_", " "))
-        return exact + 3 * len(query_words & label_words) + len(
-            query_words & words(descriptions.get(label, ""))
+        return (
+            exact
+            + 3 * len(query_words & label_words)
+            + len(query_words & words(descriptions.get(label, "")))
         )
 
     best = max(options, key=score)

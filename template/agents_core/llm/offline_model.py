@@ -182,8 +182,11 @@ def _usage(input: str | list[TResponseInputItem], output: list[TResponseOutputIt
         _count_tokens(item if isinstance(item, str) else item_text(item)) for item in items
     )
     output_tokens = sum(
-        _count_tokens(item_text(item) if isinstance(item, ResponseOutputMessage) else
-                      getattr(item, "arguments", ""))
+        _count_tokens(
+            item_text(item)
+            if isinstance(item, ResponseOutputMessage)
+            else getattr(item, "arguments", "")
+        )
         for item in output
     )
     return Usage(
@@ -194,9 +197,7 @@ def _usage(input: str | list[TResponseInputItem], output: list[TResponseOutputIt
     )
 
 
-def stream_events(
-    output: list[TResponseOutputItem], usage: Usage
-) -> list[TResponseStreamEvent]:
+def stream_events(output: list[TResponseOutputItem], usage: Usage) -> list[TResponseStreamEvent]:
     """The Responses stream events of `output`: text arrives one word at a time."""
     response = Response(
         id=_new_id("resp"),

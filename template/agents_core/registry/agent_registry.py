@@ -71,9 +71,9 @@ class AgentDefinition:
             text = self.instructions(context, self)
         else:
             text = self.instructions
-        if self.requires_schema_injection and context is not None and context.schema:
-            if not callable(self.instructions) or context.schema not in text:
-                text = f"{text}\n\nSchema:\n{context.schema}"
+        schema = context.schema if context is not None else ""
+        if self.requires_schema_injection and schema and schema not in text:
+            text = f"{text}\n\nSchema:\n{schema}"
         return text
 
 

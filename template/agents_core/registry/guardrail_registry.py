@@ -35,7 +35,9 @@ class GuardrailDefinition:
         """The SDK input guardrail that runs `check` on the latest user message."""
 
         async def guardrail_function(
-            ctx: RunContextWrapper[Any], agent: Agent[Any], run_input: str | list[TResponseInputItem]
+            ctx: RunContextWrapper[Any],
+            agent: Agent[Any],
+            run_input: str | list[TResponseInputItem],
         ) -> GuardrailFunctionOutput:
             text = last_user_text(run_input)
             outcome = self.check(ctx.context, text)
@@ -94,7 +96,11 @@ def register_guardrail(
         if not callable(func):
             raise TypeError(f"Guardrail {name!r} must be a function (context, text) -> (ok, msg).")
         _guardrail_registry.register(
-            GuardrailDefinition(name=name, check=func, description=description or (func.__doc__ or "").strip().split("\n")[0]),
+            GuardrailDefinition(
+                name=name,
+                check=func,
+                description=description or (func.__doc__ or "").strip().split("\n")[0],
+            ),
             replace=replace,
         )
         return func

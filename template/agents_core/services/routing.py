@@ -42,5 +42,7 @@ class IntentRouter:
             definition = self.registry.get(self.routes[category])
             lines.append(f"- {category}: {definition.description}")
         if self.default is not None:
-            lines.append(f"- general: anything else ({self.registry.get(self.default).description})")
+            lines.append(
+                f"- general: anything else ({self.registry.get(self.default).description})"
+            )
         return "\n".join(lines)

@@ -35,7 +35,7 @@ EventType = Literal[
 ]
 """Every event type, in the order a run usually emits them; `done` always comes last."""
 
-EventCallback = Callable[["StreamEvent"], None | Awaitable[None]]
+EventCallback = Callable[["StreamEvent"], Awaitable[None] | None]
 
 
 class StreamEvent(BaseModel):
