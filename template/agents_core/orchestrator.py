@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -111,7 +111,7 @@ class AgentOrchestrator:
         context_data: dict[str, Any] | None = None,
         *,
         session_id: str | None = None,
-    ) -> AsyncIterator[StreamEvent]:
+    ) -> AsyncGenerator[StreamEvent, None]:
         """Run the workflow and yield its events: run_start ... answer | error, then done.
 
         Errors are reported as an `error` event (with the exception type as `code`), never

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 import pytest
-from agents import AgentOutputSchema
+from agents import AgentOutputSchema, ItemHelpers, MessageOutputItem
 from pydantic import BaseModel, Field
 
 from agents_core import (
@@ -165,7 +165,7 @@ async def test_structured_outputs_validate_against_their_schema(
     )
     result = await runner.run("structured", "My invoice is wrong, high priority")
     schema = AgentOutputSchema(output_type)
-    raw = result.new_items[-1].raw_item.content[0].text  # type: ignore[union-attr]
+    raw = ItemHelpers.text_message_output(cast(MessageOutputItem, result.new_items[-1]))
     assert schema.validate_json(raw) == result.final_output
     if output_type is IntentOutput:
         assert result.final_output.category == "billing"
@@ -215,7 +215,8 @@ async def test_call_ids_stay_unique_across_a_session(runner: AgentRunner) -> Non
         result = await runner.run("assistant", "What is 2 + 3?", session=session)
         assert "value: 5" in result.final_output
     items = await session.get_items()
-    call_ids = [item["call_id"] for item in items if item.get("type") == "function_call"]  # type: ignore[union-attr]
+    calls = [cast(dict[str, Any], item) for item in items]
+    call_ids = [item["call_id"] for item in calls if item.get("type") == "function_call"]
     assert len(call_ids) == 2
     assert len(set(call_ids)) == 2
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -22,6 +22,11 @@ from agents_core import (
     register_agent,
     register_tool,
 )
+
+
+def _d(item: Any) -> dict[str, Any]:
+    """A stored session item as the plain dict it is."""
+    return cast(dict[str, Any], item)
 
 
 @pytest.fixture
@@ -77,7 +82,7 @@ async def test_default_execute_runs_the_default_agent(runner: AgentRunner) -> No
     assert result["agent"] == "assistant"
     assert "value: 4" in result["result"]
     history = await AgentSession(result["session_id"]).get_items()
-    assert history[0].get("role") == "user"  # type: ignore[union-attr]
+    assert _d(history[0]).get("role") == "user"
 
 
 @pytest.mark.usefixtures("routed_agents")
@@ -102,12 +107,12 @@ async def test_routing_picks_the_specialist_by_intent(
 async def test_the_query_reaches_the_session_once(runner: AgentRunner) -> None:
     result = await RoutingOrchestrator(runner=runner).run("Was my invoice INV-7 paid?")
     items = await AgentSession(result["session_id"]).get_items()
-    user_items = [item for item in items if item.get("role") == "user"]  # type: ignore[union-attr]
+    user_items = [item for item in items if _d(item).get("role") == "user"]
     assert len(user_items) == 1
     # router output was stored as readable text, not raw JSON
     assistant_texts = [
-        str(item.get("content")) for item in items if item.get("role") == "assistant"
-    ]  # type: ignore[union-attr]
+        str(_d(item).get("content")) for item in items if _d(item).get("role") == "assistant"
+    ]
     assert any("category: billing" in text for text in assistant_texts)
 
 
@@ -118,7 +123,7 @@ async def test_a_conversation_continues_in_the_same_session(runner: AgentRunner)
     second = await orchestrator.run("And 2 + 2?", session_id=session_id)
     assert "value: 4" in second["result"]
     items = await AgentSession(session_id).get_items()
-    assert sum(1 for item in items if item.get("role") == "user") == 2  # type: ignore[union-attr]
+    assert sum(1 for item in items if _d(item).get("role") == "user") == 2
 
 
 @dataclass

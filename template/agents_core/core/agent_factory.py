@@ -66,7 +66,7 @@ class AgentFactory:
             model=self.model or resolve_model(definition.model),
             **kwargs,
         )
-        agent._agents_core_definition = definition  # type: ignore[attr-defined]
+        agent._agents_core_definition = definition  # type: ignore[attr-defined,unused-ignore]
         return agent
 
 

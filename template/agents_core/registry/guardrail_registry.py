@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, TypeVar, overload
 
 from agents import Agent, GuardrailFunctionOutput, InputGuardrail, RunContextWrapper
 from agents.items import TResponseInputItem
@@ -15,6 +15,7 @@ from agents_core.utils.messages import last_user_text
 
 GuardrailResult: TypeAlias = tuple[bool, str]
 GuardrailCheck: TypeAlias = Callable[[Any, str], GuardrailResult | Awaitable[GuardrailResult]]
+CheckT = TypeVar("CheckT", bound=GuardrailCheck)
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,16 @@ def get_guardrail_registry() -> GuardrailRegistry:
     return _guardrail_registry
 
 
+@overload
+def register_guardrail(
+    name: str, check: GuardrailCheck, *, description: str = "", replace: bool = False
+) -> GuardrailCheck: ...
+@overload
+def register_guardrail(
+    name: str, check: None = None, *, description: str = "", replace: bool = False
+) -> Callable[[CheckT], CheckT]: ...
+
+
 def register_guardrail(
     name: str,
     check: GuardrailCheck | None = None,
@@ -92,7 +103,7 @@ def register_guardrail(
     unchanged, so it stays testable on its own.
     """
 
-    def decorate(func: GuardrailCheck) -> GuardrailCheck:
+    def decorate(func: Any) -> Any:
         if not callable(func):
             raise TypeError(f"Guardrail {name!r} must be a function (context, text) -> (ok, msg).")
         _guardrail_registry.register(

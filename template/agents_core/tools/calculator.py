@@ -36,7 +36,10 @@ def evaluate(expression: str) -> float | int:
         tree = ast.parse(expression.replace("^", "**"), mode="eval")
     except SyntaxError as error:
         raise ValueError(f"Not an arithmetic expression: {expression!r}") from error
-    return _eval(tree.body)
+    value = _eval(tree.body)
+    if not isinstance(value, int | float):
+        raise ValueError(f"Not a number: {expression!r}")
+    return value
 
 
 def _eval(node: ast.AST) -> Any:
