@@ -60,6 +60,27 @@ class Settings(BaseSettings):
         default="auto", description="auto: on when an OpenAI key is set."
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
+    weather_geocoding_url: str = Field(
+        default="https://geocoding-api.open-meteo.com/v1/search",
+        description="Open-Meteo geocoding endpoint of the sample weather tool.",
+    )
+    weather_forecast_url: str = Field(
+        default="https://api.open-meteo.com/v1/forecast",
+        description="Open-Meteo forecast endpoint of the sample weather tool.",
+    )
+    weather_timeout_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=60,
+        description="Longest wait for each weather HTTP request, in seconds.",
+    )
+
+    @field_validator("weather_geocoding_url", "weather_forecast_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")) or any(ch.isspace() for ch in value):
+            raise ValueError(f"must be an http:// or https:// URL without spaces, got {value!r}")
+        return value
 
     @field_validator("openai_api_key", mode="before")
     @classmethod

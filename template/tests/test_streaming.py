@@ -117,8 +117,12 @@ def test_typed_emitters_produce_types_payloads_and_increasing_seq() -> None:
             "assistant",
             {"tool": "calculator", "arguments": {"expression": "6 * 7"}, "call_id": "call_1"},
         ),
-        (3, "tool_result", "assistant", {"tool": "calculator", "result": {"value": 42},
-                                         "call_id": "call_1"}),
+        (
+            3,
+            "tool_result",
+            "assistant",
+            {"tool": "calculator", "result": {"value": 42}, "call_id": "call_1"},
+        ),
         (4, "handoff", "assistant", {"target": "planner"}),
         (5, "token", "planner", {"delta": "4"}),
         (6, "status", "planner", {"message": "thinking"}),
@@ -330,7 +334,7 @@ async def test_consume_reports_a_handoff() -> None:
     )
     helper = StreamingHelper()
     result = AgentRunner(model=OfflineModel()).run_streamed(
-        "front_desk", "assistant please: what is 6 * 7?"
+        "front_desk", "Put me through to the assistant"
     )
     final = await helper.consume(result, announce=False)
     summary = [(e.type, e.agent) for e in helper.events if e.type != "token"]
@@ -340,6 +344,6 @@ async def test_consume_reports_a_handoff() -> None:
         ("agent_start", "assistant"),
     ]
     assert helper.events[0].data == {"target": "assistant"}
-    assert ("tool_call", "assistant") in summary
     assert summary[-1] == ("agent_end", "assistant")
-    assert "42" in str(final)
+    assert helper.events[-1].data["output"] == final
+    assert result.last_agent.name == "assistant"
