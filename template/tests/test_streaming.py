@@ -251,24 +251,13 @@ async def test_an_async_callback_error_surfaces_from_aclose() -> None:
 async def test_subscribe_yields_events_until_done() -> None:
     helper = StreamingHelper()
     helper.emit_status("before anyone listens")
-    ready = asyncio.Event()
 
     async def listen() -> list[tuple[int, str]]:
-        seen: list[tuple[int, str]] = []
-        stream = helper.subscribe()
-        first = asyncio.ensure_future(anext(stream))
-        await asyncio.sleep(0)  # the generator registers its queue on its first step
-        ready.set()
-        event = await first
-        seen.append((event.seq, event.type))
-        async for event in stream:
-            seen.append((event.seq, event.type))
-        return seen
+        return [(event.seq, event.type) async for event in helper.subscribe()]
 
     listeners = [asyncio.create_task(listen()) for _ in range(2)]
-    while not ready.is_set():
-        await asyncio.sleep(0)
-    await asyncio.sleep(0)
+    await asyncio.sleep(0)  # one loop step: both subscribers start and wait on their queue
+    assert len(helper._queues) == 2
     helper.emit_token("a")
     helper.emit_token("b")
     helper.emit_done()
@@ -298,7 +287,7 @@ async def test_consume_turns_a_streamed_run_into_events() -> None:
     assert [event.seq for event in events] == list(range(len(events)))
     assert {event.agent for event in events} == {"assistant"}
 
-    start, call, output = events[:3]
+    call, output = events[1:3]
     assert call.data["tool"] == "calculator"
     assert call.data["arguments"] == {"expression": "6 * 7"}
     assert output.data["tool"] == "calculator"

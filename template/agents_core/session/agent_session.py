@@ -52,7 +52,9 @@ class AgentSession(SessionABC):
         clean_structured_outputs: bool = True,
     ) -> None:
         settings = get_settings()
-        self.session_id = validate_session_id(session_id or uuid.uuid4().hex)
+        self.session_id = validate_session_id(
+            uuid.uuid4().hex if session_id is None else session_id
+        )
         self.max_items = max_items if max_items is not None else settings.session_max_items
         if self.max_items < 2:
             raise ValueError(f"max_items must be at least 2, got {self.max_items}")
