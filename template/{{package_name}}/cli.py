@@ -9,8 +9,6 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from agents_core._defaults import PROJECT_NAME, PROJECT_SLUG
-
 from agents_core import (
     AgentOrchestrator,
     AgentsCoreError,
@@ -20,6 +18,7 @@ from agents_core import (
     get_settings,
     get_tool_registry,
 )
+from agents_core._defaults import PROJECT_NAME, PROJECT_SLUG
 from agents_core.llm.selection import uses_offline_model
 
 EXIT_OK, EXIT_FAILED, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2, 64
