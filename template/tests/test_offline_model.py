@@ -209,6 +209,17 @@ async def test_hands_off_when_the_user_names_the_target(runner: AgentRunner) -> 
     assert result.last_agent.name == "billing_desk"
 
 
+async def test_the_agent_handed_to_uses_its_own_tools(runner: AgentRunner) -> None:
+    register_agent(
+        AgentDefinition(
+            name="front_desk", description="d", instructions="i", handoffs=["assistant"]
+        )
+    )
+    result = await runner.run("front_desk", "assistant please: what is 6 * 7?")
+    assert result.last_agent.name == "assistant"
+    assert "value: 42" in result.final_output
+
+
 async def test_call_ids_stay_unique_across_a_session(runner: AgentRunner) -> None:
     session = AgentSession("unique-ids")
     for _ in range(2):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -247,8 +246,7 @@ def test_register_tool_name_override_on_a_plain_function() -> None:
 
 
 def test_register_tool_accepts_a_hosted_tool() -> None:
-    # Any: register_tool has no overload for hosted tools yet (only functions and FunctionTool).
-    search: Any = WebSearchTool()
+    search = WebSearchTool()
     assert register_tool(search) is search
     assert get_tool_registry().get("web_search").tool is search
 
@@ -335,9 +333,7 @@ def test_register_guardrail_as_a_call() -> None:
 
 
 def test_register_guardrail_as_a_decorator_takes_the_docstring() -> None:
-    decorator: Callable[[GuardrailCheck], GuardrailCheck] = register_guardrail("no_kiwis")
-
-    @decorator
+    @register_guardrail("no_kiwis")
     def no_kiwis(context: Any, text: str) -> GuardrailResult:
         """Refuses kiwis.
 

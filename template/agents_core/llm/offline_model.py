@@ -118,8 +118,8 @@ class OfflineModel(Model):
         ]
         turn = policy.read_turn(system_instructions, items, {spec.name for spec in specs})
 
-        if not turn.tool_results and not turn.handed_off:
-            target = _handoff_target(turn.user_text, handoffs)
+        if not turn.tool_results:
+            target = None if turn.handed_off else _handoff_target(turn.user_text, handoffs)
             if target is not None:
                 return [_function_call(target.tool_name, {})]
             plans = policy.choose_tools(turn, specs)

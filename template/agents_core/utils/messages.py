@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterable, Mapping
 from typing import Any, cast
@@ -74,12 +75,12 @@ def to_text(value: Any) -> str:
         return ""
     if isinstance(value, str):
         return value
+    if isinstance(value, type):
+        return value.__name__
     dump = getattr(value, "model_dump", None)
     if callable(dump):
         value = dump(mode="json")
-    elif hasattr(value, "__dataclass_fields__"):
-        import dataclasses
-
+    elif dataclasses.is_dataclass(value):
         value = dataclasses.asdict(value)
     if isinstance(value, Mapping):
         return "\n".join(f"{key}: {_compact(val)}" for key, val in value.items())
