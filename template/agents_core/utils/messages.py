@@ -80,7 +80,7 @@ def to_text(value: Any) -> str:
     dump = getattr(value, "model_dump", None)
     if callable(dump):
         value = dump(mode="json")
-    elif dataclasses.is_dataclass(value):
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
         value = dataclasses.asdict(value)
     if isinstance(value, Mapping):
         return "\n".join(f"{key}: {_compact(val)}" for key, val in value.items())
