@@ -20,6 +20,7 @@ from agents_core import (
     register_tool,
     resolve_model,
 )
+from agents_core.llm import configure_tracing
 
 
 @register_tool(name="word_count", description="Count the words of a text", category="text")
@@ -53,6 +54,7 @@ async def main() -> None:
     print("history items:", len(await session.get_items()))
 
     # 2. The plain SDK way, from the registries (what the framework does for you).
+    configure_tracing()  # off without a key, so the SDK does not warn at exit
     definition = get_agent_registry().get("writing_helper")
     from agents import Agent
 

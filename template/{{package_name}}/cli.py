@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import sys
 from collections.abc import Sequence
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 from agents_core import (
     AgentOrchestrator,
@@ -166,8 +167,16 @@ def _list_tools(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors exit with EXIT_USAGE, apart from a guardrail's refusal (2)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=PROJECT_SLUG, description=f"{PROJECT_NAME} agents.")
+    parser = _Parser(prog=PROJECT_SLUG, description=f"{PROJECT_NAME} agents.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     chat = commands.add_parser("chat", help="ask once (with a message) or chat interactively")
@@ -191,6 +200,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        logging.basicConfig(
+            level=get_settings().log_level, format="%(levelname)s %(name)s: %(message)s"
+        )
         if args.is_async:
             return int(asyncio.run(args.handler(args)))
         return int(args.handler(args))
@@ -199,3 +211,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE if isinstance(error, ValueError) else EXIT_FAILED
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # e.g. `... agents | head`
+        sys.stderr.close()
+        return EXIT_OK

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from agents import Model, set_tracing_disabled
+from agents import Model, set_tracing_disabled, set_tracing_export_api_key
 from agents.models.openai_provider import OpenAIProvider
 
 from agents_core.config import Settings, get_settings
@@ -51,6 +51,9 @@ def configure_tracing(settings: Settings | None = None) -> bool:
     settings = settings or get_settings()
     enabled = settings.tracing == "on" or (settings.tracing == "auto" and settings.has_openai_key)
     set_tracing_disabled(not enabled)
+    if enabled and settings.openai_api_key is not None:
+        # The exporter reads the process environment; a key from .env reaches it only here.
+        set_tracing_export_api_key(settings.openai_api_key.get_secret_value())
     return enabled
 
 
