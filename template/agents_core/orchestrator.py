@@ -35,6 +35,13 @@ class _RunState:
     guard: SafetyGuard
     streaming: StreamingHelper | None = None
     delivered: set[str] = field(default_factory=set)
+    sessions: list[AgentSession] = field(default_factory=list)
+
+    def close(self) -> None:
+        """Release the sessions' connections (the run is over)."""
+        for session in self.sessions:
+            session.close()
+        self.sessions.clear()
 
 
 _current_run: ContextVar[_RunState | None] = ContextVar("agents_core_run", default=None)
@@ -92,6 +99,7 @@ class AgentOrchestrator:
             return await self.execute(user_query, dict(context_data or {}))
         finally:
             _current_run.reset(token)
+            state.close()
 
     async def execute(self, user_query: str, context_data: dict[str, Any]) -> Any:
         """The workflow. Override it; the default runs `default_agent` once."""
@@ -134,6 +142,7 @@ class AgentOrchestrator:
                 helper.emit_error(f"{type(error).__name__}: {error}", code="InternalError")
             finally:
                 _current_run.reset(token)
+                state.close()
                 helper.emit_done(session_id=state.session_id)
 
         task = asyncio.create_task(work())
@@ -173,7 +182,10 @@ class AgentOrchestrator:
         chosen = session_id or (state.session_id if state else None) or uuid.uuid4().hex
         if state is not None and state.session_id is None:
             state.session_id = chosen
-        return AgentSession(chosen, max_items=self.session_max_items)
+        session = AgentSession(chosen, max_items=self.session_max_items)
+        if state is not None:
+            state.sessions.append(session)
+        return session
 
     def setup_context(self, **context_data: Any) -> AgentContext:
         """A new `context_class` from `context_data`, holding the run's query and session id."""

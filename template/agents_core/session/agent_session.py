@@ -90,12 +90,13 @@ class AgentSession(SessionABC):
         if self.clean_structured_outputs:
             items = [_readable(item) for item in items]
         async with self._lock:
+            if self._count is None:
+                self._count = len(await self._backend.get_items())
             await self._backend.add_items(items)
             self.metadata["updated_at"] = time.time()
-            stored = await self._backend.get_items()
-            self._count = len(stored)
+            self._count += len(items)
             if self._count > self.max_items:
-                kept = _trim(stored, self.max_items)
+                kept = _trim(await self._backend.get_items(), self.max_items)
                 await self._backend.clear_session()
                 await self._backend.add_items(kept)
                 self._count = len(kept)

@@ -62,11 +62,10 @@ def last_user_text(run_input: str | Iterable[Any]) -> str:
     """The text of the latest user message of a run input."""
     if isinstance(run_input, str):
         return run_input
-    text = ""
-    for item in run_input:
+    for item in reversed(list(run_input)):
         if item_role(item) == "user":
-            text = item_text(item)
-    return text
+            return item_text(item)
+    return ""
 
 
 def to_text(value: Any) -> str:
