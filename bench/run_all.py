@@ -1,0 +1,158 @@
+"""Run every benchmark (one rendered project shared by all) and print a summary table.
+
+    python bench/run_all.py                   # about 2.5 to 3.5 minutes on 2 busy cores
+    python bench/run_all.py --import-runs 15  # import_time.py's own default: ~2 more minutes
+    python bench/run_all.py --quick           # fewer iterations (about a minute): a smoke run
+
+Each benchmark runs as its own process, one after the other (never in parallel: they would
+measure each other), and prints its full table; the summary at the end repeats the headline
+medians and ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import _project
+
+# Each import run costs ~8 s (four fresh interpreters, two of them importing the SDK for 1.5 to
+# 3 s): 7 runs keep the whole suite near 3 minutes; import_time.py alone defaults to 15.
+FULL = {"overhead": 300, "long": 100, "imports": 7, "renders": 10}
+QUICK = {"overhead": 60, "long": 30, "imports": 4, "renders": 3}
+
+
+def _run(script: str, args: list[str], env: dict[str, str], out: Path) -> dict[str, Any]:
+    cmd = [sys.executable, str(_project.BENCH_DIR / script), *args, f"--json={out}"]
+    print(f"\n$ {script} {' '.join(args)}", flush=True)
+    proc = subprocess.run(cmd, env=env, check=False)
+    if proc.returncode != 0:
+        print(f"{script} failed with exit code {proc.returncode}", file=sys.stderr)
+        return {}
+    return dict(json.loads(out.read_text()))
+
+
+def summary_rows(results: dict[str, Any]) -> list[list[object]]:
+    rows: list[list[object]] = []
+    overhead = results.get("run_overhead", {})
+    for key in (
+        "AgentRunner:tool",
+        "AgentOrchestrator:tool",
+        "AgentRunner:no-tool",
+        "AgentOrchestrator:no-tool",
+        "AgentOrchestrator:long",
+    ):
+        if key not in overhead:
+            continue
+        s = overhead[key]
+        kind = key.split(":")[1]
+        base_key = f"{s['like_for_like']}:{kind}"
+        rows.append(
+            [
+                f"run_overhead {key}",
+                f"{s['median']:.2f} ms",
+                f"{base_key}",
+                f"{overhead[base_key]['median']:.2f} ms",
+                s["ratio_like_for_like"],
+            ]
+        )
+        if kind != "long":
+            rows.append(
+                [
+                    f"run_overhead {key}",
+                    f"{s['median']:.2f} ms",
+                    f"bare:{kind}",
+                    f"{overhead[f'bare:{kind}']['median']:.2f} ms",
+                    s["ratio_vs_first"],
+                ]
+            )
+    imports = results.get("import_time", {})
+    for mode, by_name in imports.items():
+        base = by_name["import agents"]["median"]
+        for name in ("import agents_core", "from agents_core import AgentOrchestrator"):
+            if name in by_name:
+                rows.append(
+                    [
+                        f"import_time {mode}: {name}",
+                        f"{by_name[name]['median']:.0f} ms",
+                        "import agents",
+                        f"{base:.0f} ms",
+                        by_name[name]["ratio"],
+                    ]
+                )
+    renders = results.get("render_time", {})
+    if renders:
+        base = renders["trivial template"]["median"]
+        for name, s in renders.items():
+            if name != "trivial template":
+                rows.append(
+                    [
+                        f"render_time {name}",
+                        f"{s['median']:.3f} s",
+                        "trivial template",
+                        f"{base:.3f} s",
+                        s["ratio"],
+                    ]
+                )
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer iterations (smoke run)")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=["overhead", "imports", "render"],
+        help="run only these benchmarks (repeatable)",
+    )
+    parser.add_argument(
+        "--import-runs", type=int, help=f"fresh processes per import (default {FULL['imports']})"
+    )
+    args = parser.parse_args(argv)
+    counts = dict(QUICK if args.quick else FULL)
+    if args.import_runs:
+        counts["imports"] = args.import_runs
+    only = set(args.only or ["overhead", "imports", "render"])
+
+    _project.check_runtime()
+    print(f"== run_all: {_project.machine_line()}")
+    start = time.perf_counter()
+    project = _project.render_project()
+    env = dict(os.environ, **{_project.PROJECT_ENV: str(project)})
+    work = _project.temp_dir("bench-all-")
+    results: dict[str, Any] = {}
+    if "overhead" in only:
+        results.update(
+            _run(
+                "run_overhead.py",
+                [f"--iterations={counts['overhead']}", f"--long-iterations={counts['long']}"],
+                env,
+                work / "overhead.json",
+            )
+        )
+    if "imports" in only:
+        results.update(
+            _run("import_time.py", [f"--runs={counts['imports']}"], env, work / "imports.json")
+        )
+    if "render" in only:
+        results.update(
+            _run("render_time.py", [f"--runs={counts['renders']}"], env, work / "render.json")
+        )
+
+    print("\n== summary (medians; ratio = median / baseline median, same run)")
+    rows = summary_rows(results)
+    print(_project.table(["benchmark", "median", "baseline", "baseline median", "ratio"], rows))
+    print(f"\n(total {time.perf_counter() - start:.0f} s)")
+    expected = {"overhead": "run_overhead", "imports": "import_time", "render": "render_time"}
+    return 0 if all(expected[name] in results for name in only) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
