@@ -1,0 +1,91 @@
+"""Every combination of the code-changing answers runs its own generated test suite.
+
+Each combination is rendered into its own folder, gets its own environment with `uv sync` (one uv
+cache shared by all of them, Python from this machine, no downloads), then runs what its README and
+CI run: ruff, ruff format, mypy and pytest. pytest-xdist spreads the combinations over the cores;
+the summary at the end of the run shows what each one cost. Caches (uv's, mypy's) are shared across
+combinations and sessions under the repository's `.cache/`; the environments are not.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests._render import Combo, Renderer, combinations
+from tests._tools import Result, cache_dir, file_lock, isolated_env, run, uv_executable
+from tests.conftest import TIMINGS_PROPERTY
+
+SYNC_TIMEOUT = 1200
+STEP_TIMEOUT = 1200
+
+# What runs in each generated project, after `uv sync`, in this order.
+CHECKS: list[tuple[str, list[str]]] = [
+    ("ruff", ["ruff", "check", "."]),
+    ("format", ["ruff", "format", "--check", "."]),
+    ("mypy", ["mypy"]),
+    ("pytest", ["pytest", "-q", "-p", "no:cacheprovider"]),
+]
+
+
+@pytest.mark.generated
+@pytest.mark.parametrize("combo", combinations(code_only=True), ids=str)
+def test_generated_project_passes_its_own_checks(
+    combo: Combo,
+    renderer: Renderer,
+    tmp_path: Path,
+    record_property: Callable[[str, object], None],
+) -> None:
+    started = time.perf_counter()
+    project = renderer.render_fresh(combo.data, tmp_path / combo.id)
+    rendered = time.perf_counter() - started
+
+    uv = uv_executable()
+    env = isolated_env(
+        # One mypy cache for all combinations: the framework and its dependencies (openai's types
+        # alone cost ~20 s) are checked once; mypy re-checks whatever differs by content hash.
+        MYPY_CACHE_DIR=str(cache_dir("mypy")),
+        PREFECT_HOME=str(tmp_path / "prefect-home"),
+        DO_NOT_TRACK="1",
+    )
+    sync_args = [uv, "sync"]
+    if (project / "uv.lock").exists():
+        sync_args.append("--frozen")
+    results: dict[str, Result] = {}
+    waited = 0.0
+    results["sync"] = run(sync_args, cwd=project, env=env, timeout=SYNC_TIMEOUT)
+    queue = list(CHECKS) if results["sync"].ok else []
+    while queue:
+        name, args = queue.pop(0)
+        if name != "mypy":
+            results[name] = run([uv, "run", *args], cwd=project, env=env, timeout=STEP_TIMEOUT)
+            continue
+        # One mypy at a time: its sqlite cache silently drops the writes of concurrent runs and
+        # would stay cold for every combination. While another run holds it, do the other steps.
+        queued = time.perf_counter()
+        with file_lock(cache_dir("mypy") / ".lock", blocking=not queue) as held:
+            if not held:
+                queue.append((name, args))
+                continue
+            waited = time.perf_counter() - queued
+            results[name] = run([uv, "run", *args], cwd=project, env=env, timeout=STEP_TIMEOUT)
+
+    total = time.perf_counter() - started
+    steps = "  ".join(
+        f"{name} {results[name].seconds:.1f}s{'' if results[name].ok else ' FAIL'}"
+        for name in ["sync", *(n for n, _ in CHECKS)]
+        if name in results
+    )
+    line = (
+        f"{combo.id:<28} {total:6.1f}s  render {rendered:.1f}s  {steps}  mypy-queue {waited:.1f}s"
+    )
+    print(line)
+    record_property(TIMINGS_PROPERTY, line)
+
+    failed = [f"--- {name} ---\n{r.describe(60)}" for name, r in results.items() if not r.ok]
+    if failed:
+        report = "\n\n".join(failed)
+        pytest.fail(f"generated project {combo.id} ({project}):\n\n{report}", pytrace=False)

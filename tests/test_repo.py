@@ -1,0 +1,30 @@
+"""The template repository's own code (tests, hooks, benchmarks) is linted and type-checked.
+
+The template tree itself is excluded here (pyproject.toml); it is checked after rendering.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests._tools import REPO_ROOT, run, uv_executable
+
+BIN = Path(sys.executable).parent
+
+CHECKS = {
+    "ruff": [str(BIN / "ruff"), "check", "--no-cache", "."],
+    "ruff-format": [str(BIN / "ruff"), "format", "--check", "--no-cache", "."],
+    "mypy": [str(BIN / "mypy")],
+    # uv.lock matches pyproject.toml (CI installs with `uv sync --frozen`, which would not notice).
+    "uv-lock": [uv_executable(), "lock", "--check", "--offline"],
+}
+
+
+@pytest.mark.parametrize("name", list(CHECKS))
+def test_repository_code_is_clean(name: str) -> None:
+    result = run(CHECKS[name], cwd=REPO_ROOT, timeout=300)
+    if not result.ok:
+        pytest.fail(result.describe(80), pytrace=False)
