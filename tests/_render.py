@@ -13,7 +13,6 @@ import itertools
 import json
 import shutil
 import subprocess
-import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -175,10 +174,7 @@ def copy(src: Path, dst: Path, data: Mapping[str, Any], **kwargs: Any) -> copier
         "quiet": True,
     }
     options.update(kwargs)
-    with warnings.catch_warnings():
-        # The snapshot is a clean repository: a DirtyLocalWarning here would be our own bug.
-        warnings.simplefilter("error", copier.errors.DirtyLocalWarning)
-        return copier.run_copy(str(src), dst, data=dict(data), **options)
+    return copier.run_copy(str(src), dst, data=dict(data), **options)
 
 
 class Renderer:

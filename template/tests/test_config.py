@@ -47,7 +47,7 @@ def test_default_data_dir_is_beside_the_project(clean_env: pytest.MonkeyPatch) -
 def test_the_default_model_is_the_generated_answer() -> None:
     assert DEFAULT_MODEL
     assert not any(ch.isspace() for ch in DEFAULT_MODEL)
-    assert "{{" not in DEFAULT_MODEL
+    assert "{" not in DEFAULT_MODEL  # rendered, not a template marker
 
 
 def test_environment_overrides(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
