@@ -90,6 +90,7 @@ def openai_compatible_server() -> Iterator[str]:
 async def test_a_wrong_key_is_an_error_not_a_switch_to_offline(
     monkeypatch: pytest.MonkeyPatch, openai_compatible_server: str
 ) -> None:
+    monkeypatch.setenv("TRACING", "off")  # nothing to export from a test
     monkeypatch.setenv("OPENAI_API_KEY", "sk-wrong")
     monkeypatch.setenv("OPENAI_BASE_URL", openai_compatible_server)
     get_settings.cache_clear()
