@@ -310,6 +310,9 @@ def test_update_reports_a_conflict_on_the_same_lines_inline(
     assert ours in safety, "the user's line was dropped"
     assert SAFETY_NEW_DOC in safety
     assert not list(project.rglob("*.rej"))
+    # git shows the file as unmerged ("both modified") until the user resolves and `git add`s it.
+    unmerged = {line.split("\t")[-1] for line in git("ls-files", "-u", cwd=project).splitlines()}
+    assert unmerged == {SAFETY}
     # The rest of the update arrived, and the pre-commit hook would refuse this commit.
     assert (project / NEW_FILE).is_file()
     hooks = yaml.safe_load((project / ".pre-commit-config.yaml").read_text("utf-8"))
