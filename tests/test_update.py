@@ -31,9 +31,13 @@ CONFLICT_LINE = re.compile(r"^(<<<<<<<|=======$|>>>>>>>)", re.MULTILINE)
 
 # The v0.2.0 framework changes (paths inside the template's `template/` folder).
 SAFETY = "agents_core/services/safety.py"
-SAFETY_OLD_DOC = '"""Safety guard of an orchestration: a budget of agent runs and loop detection."""'
-SAFETY_NEW_DOC = '"""Safety guard of one orchestration run: a budget of agent runs, loop detection."""'
-SAFETY_ADDED = '\n\n# Added in v0.2.0.\nDEFAULT_MAX_AGENT_RUNS = 12\n'
+SAFETY_OLD_DOC = (
+    '"""Safety guard of an orchestration: a budget of agent runs and loop detection."""'
+)
+SAFETY_NEW_DOC = (
+    '"""Safety guard of one orchestration run: a budget of agent runs, loop detection."""'
+)
+SAFETY_ADDED = "\n\n# Added in v0.2.0.\nDEFAULT_MAX_AGENT_RUNS = 12\n"
 NEW_FILE = "agents_core/utils/text_limits.py"
 NEW_FILE_TEXT = '''"""Added in v0.2.0: clip long texts before they reach a model."""
 
@@ -82,14 +86,14 @@ def refund_status(refund_id: str) -> str:
     return f"Refund {refund_id} was paid."
 '''
 USER_TEST = "tests/test_billing.py"
-USER_TEST_TEXT = '''from agents_core.registry.agent_registry import get_agent_registry
+USER_TEST_TEXT = """from agents_core.registry.agent_registry import get_agent_registry
 from agents_core.tools.refunds import refund_status
 
 
 def test_billing_agent_and_tool_are_ours() -> None:
     assert "billing" in get_agent_registry().names()
     assert refund_status("r1") == "Refund r1 was paid."
-'''
+"""
 SAMPLE_AGENT = "agents_core/agents/weather_assistant.py"
 SAMPLE_OLD = "You help users with the current weather."
 SAMPLE_NEW = "You help travellers with the current weather at their destination."
@@ -121,7 +125,8 @@ def commit_all(repo: Path, message: str) -> None:
 
 def copier(*args: str, cwd: Path) -> Result:
     """The copier command line, as users run it (never with --trust)."""
-    assert "--trust" not in args and "--UNSAFE" not in args
+    assert "--trust" not in args
+    assert "--UNSAFE" not in args
     return run([COPIER, *args], cwd=cwd, env=isolated_env(), timeout=300)
 
 
@@ -186,8 +191,9 @@ def template_repo(template_src: Path, tmp_path_factory: pytest.TempPathFactory) 
 
 def new_project(template_repo: Path, dst: Path, *extra: str, ref: str = "v0.1.0") -> Path:
     """`copier copy --defaults` from the template's absolute path, then a first commit."""
-    made = copier("copy", "--defaults", "--vcs-ref", ref, *extra, str(template_repo), str(dst),
-                  cwd=dst.parent)
+    made = copier(
+        "copy", "--defaults", "--vcs-ref", ref, *extra, str(template_repo), str(dst), cwd=dst.parent
+    )
     assert made.ok, made.describe()
     git("-c", "init.defaultBranch=main", "init", "-q", cwd=dst)
     commit_all(dst, "Start from the agents-core template")
@@ -224,7 +230,7 @@ def updated(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Up
     return Updated(project, update)
 
 
-# --- the tests -------------------------------------------------------------------------------------
+# --- the tests ---------------------------------------------------------------------------------
 
 
 @pytest.mark.xdist_group("update-main")
@@ -232,10 +238,12 @@ def test_update_brings_every_framework_change(updated: Updated, template_repo: P
     assert updated.update.ok, updated.update.describe()
     project = updated.project
     safety = (project / SAFETY).read_text("utf-8")
-    assert SAFETY_NEW_DOC in safety and SAFETY_OLD_DOC not in safety
+    assert SAFETY_NEW_DOC in safety
+    assert SAFETY_OLD_DOC not in safety
     assert safety.endswith(SAFETY_ADDED)
     assert (project / NEW_FILE).read_text("utf-8") == NEW_FILE_TEXT
-    assert (project / RENAMED_TO).is_file() and not (project / RENAMED_FROM).exists()
+    assert (project / RENAMED_TO).is_file()
+    assert not (project / RENAMED_FROM).exists()
     assert NEW_DEPENDENCY in (project / "pyproject.toml").read_text("utf-8")
     recorded = answers(project)
     assert recorded["_commit"] == "v0.2.0"
@@ -250,13 +258,15 @@ def test_update_keeps_every_user_edit(updated: Updated) -> None:
     assert (project / USER_TOOL).read_text("utf-8") == USER_TOOL_TEXT
     assert (project / USER_TEST).read_text("utf-8") == USER_TEST_TEXT
     sample = (project / SAMPLE_AGENT).read_text("utf-8")
-    assert SAMPLE_NEW in sample and SAMPLE_OLD not in sample
+    assert SAMPLE_NEW in sample
+    assert SAMPLE_OLD not in sample
     assert "LOG_LEVEL=INFO" in (project / ".env.example").read_text("utf-8")
     assert "line-length = 110" in (project / "pyproject.toml").read_text("utf-8")
     assert not (project / DELETED_SAMPLE).exists(), "a file the user deleted came back"
     # _skip_if_exists: the user's package marker is theirs; the template's new wording is ignored.
     package_init = (project / USER_PACKAGE_INIT).read_text("utf-8")
-    assert package_init.endswith(USER_PACKAGE_LINE) and USER_PACKAGE_DOC not in package_init
+    assert package_init.endswith(USER_PACKAGE_LINE)
+    assert USER_PACKAGE_DOC not in package_init
 
 
 @pytest.mark.xdist_group("update-main")
@@ -264,7 +274,8 @@ def test_update_of_separate_lines_leaves_no_conflict(updated: Updated) -> None:
     assert leftovers(updated.project) == []
     # Only the update's own changes are pending, for the user to review and commit.
     status = git("status", "--porcelain", cwd=updated.project)
-    assert USER_AGENT not in status and USER_TOOL not in status
+    assert USER_AGENT not in status
+    assert USER_TOOL not in status
 
 
 @pytest.mark.generated
@@ -287,7 +298,9 @@ def test_updated_project_passes_its_tests(
         env=env,
         timeout=1200,
     )
-    line = f"{'updated v0.1.0 -> v0.2.0':<28} sync {synced.seconds:.1f}s  pytest {tested.seconds:.1f}s"
+    line = (
+        f"{'updated v0.1.0 -> v0.2.0':<28} sync {synced.seconds:.1f}s  pytest {tested.seconds:.1f}s"
+    )
     print(line)
     record_property(TIMINGS_PROPERTY, line)
     assert tested.ok, tested.describe()
@@ -315,9 +328,9 @@ def test_update_reports_a_conflict_on_the_same_lines_inline(
     assert unmerged == {SAFETY}
     # The rest of the update arrived, and the pre-commit hook would refuse this commit.
     assert (project / NEW_FILE).is_file()
-    hooks = yaml.safe_load((project / ".pre-commit-config.yaml").read_text("utf-8"))
-    entries = {h["id"]: h["entry"] for repo in hooks["repos"] for h in repo["hooks"]}
-    pattern = re.compile(entries["no-conflict-markers"])
+    config = yaml.safe_load((project / ".pre-commit-config.yaml").read_text("utf-8"))
+    hooks = {hook["id"]: hook for repo in config["repos"] for hook in repo["hooks"]}
+    pattern = re.compile(hooks["no-conflict-markers"]["entry"])
     assert any(pattern.search(line) for line in safety.splitlines())
     assert not any(
         pattern.search(line)
@@ -325,12 +338,7 @@ def test_update_reports_a_conflict_on_the_same_lines_inline(
         if path != project / SAFETY and path.suffix in {".py", ".md", ".toml", ".yml"}
         for line in path.read_text("utf-8").splitlines()
     ), "the conflict-marker hook would refuse files that have no conflict"
-    assert re.search(
-        [h for repo in hooks["repos"] for h in repo["hooks"] if h["id"] == "no-rej-files"][0][
-            "files"
-        ],
-        "agents_core/services/safety.py.rej",
-    )
+    assert re.search(hooks["no-rej-files"]["files"], f"{SAFETY}.rej")
 
 
 def test_check_update_reports_a_newer_version(template_repo: Path, tmp_path: Path) -> None:
@@ -339,16 +347,14 @@ def test_check_update_reports_a_newer_version(template_repo: Path, tmp_path: Pat
 
     assert copier("check-update", "--quiet", cwd=old).returncode == 2
     plain = copier("check-update", cwd=old)
-    assert plain.ok and "0.2.0" in plain.output, plain.describe()
+    assert plain.ok, plain.describe()
+    assert "0.2.0" in plain.output, plain.describe()
     up_to_date = copier("check-update", "--quiet", cwd=current)
     assert up_to_date.returncode == 0, up_to_date.describe()
 
 
 def _tree(project: Path) -> dict[str, bytes]:
-    return {
-        path.relative_to(project).as_posix(): path.read_bytes()
-        for path in files_of(project)
-    }
+    return {path.relative_to(project).as_posix(): path.read_bytes() for path in files_of(project)}
 
 
 def test_changing_an_answer_removes_and_restores_the_samples(
