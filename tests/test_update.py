@@ -99,6 +99,7 @@ SAMPLE_OLD = "You help users with the current weather."
 SAMPLE_NEW = "You help travellers with the current weather at their destination."
 DELETED_SAMPLE = "examples/simple_chat_agent.py"
 USER_PACKAGE_INIT = "agents_core/agents/__init__.py"
+DELETED_REQUIRED = "agents_core/guardrails/__init__.py"
 USER_PACKAGE_LINE = "# Our agents live in billing.py; keep this file.\n"
 SAMPLE_FILES = [
     "agents_core/agents/weather_assistant.py",
@@ -212,6 +213,7 @@ def user_edits(project: Path) -> None:
         (project / USER_PACKAGE_INIT).read_text("utf-8") + USER_PACKAGE_LINE, "utf-8"
     )
     (project / DELETED_SAMPLE).unlink()
+    (project / DELETED_REQUIRED).unlink()  # by mistake: the update brings it back
     commit_all(project, "Our billing agent; tuned samples and settings")
 
 
@@ -267,6 +269,7 @@ def test_update_keeps_every_user_edit(updated: Updated) -> None:
     package_init = (project / USER_PACKAGE_INIT).read_text("utf-8")
     assert package_init.endswith(USER_PACKAGE_LINE)
     assert USER_PACKAGE_DOC not in package_init
+    assert (project / DELETED_REQUIRED).is_file(), "_skip_if_exists files are recreated"
 
 
 @pytest.mark.xdist_group("update-main")
