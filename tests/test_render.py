@@ -46,6 +46,13 @@ NOT_PACKAGES = frozenset({"tests", "examples", "docs", "data", "scripts"})
 # Modules that cannot be imported with the runtime dependencies alone (they need an extra).
 IMPORT_SKIP: frozenset[str] = frozenset()
 
+# Modules of optional backends, and the distribution that must be a dependency to import them
+# (agents_core loads them only when SESSION_URL names their backend).
+OPTIONAL_MODULES: dict[str, str] = {
+    "agents_core.session._redis_store": "openai-agents[redis]",
+    "agents_core.session._sql_store": "openai-agents[sqlalchemy]",
+}
+
 IMPORT_SCRIPT = """
 import importlib, sys, traceback
 failed = 0
@@ -167,8 +174,12 @@ def ruff_problems(tree: Path) -> Iterable[str]:
             yield result.describe(80)
 
 
-def modules_of(tree: Path) -> list[str]:
-    """Every module of the rendered top-level packages (agents_core always)."""
+def modules_of(tree: Path, requirements: Iterable[str] = ()) -> list[str]:
+    """Every module of the rendered top-level packages (agents_core always).
+
+    Modules of optional backends are left out unless `requirements` holds their extra.
+    """
+    required = " ".join(requirements)
     tops = {"agents_core"} | {
         p.parent.name for p in tree.glob("*/__init__.py") if p.parent.name not in NOT_PACKAGES
     }
@@ -181,7 +192,8 @@ def modules_of(tree: Path) -> list[str]:
             if parts[-1] == "__init__":
                 parts.pop()
             name = ".".join(parts)
-            if name not in IMPORT_SKIP:
+            needs = OPTIONAL_MODULES.get(name)
+            if name not in IMPORT_SKIP and (needs is None or needs in required):
                 modules.append(name)
     return modules or ["agents_core"]
 
@@ -204,7 +216,8 @@ def import_problems(tree: Path, venv: SharedVenv, scratch: Path) -> Iterable[str
         python = venv.ensure(requirements)
         prefect_home = scratch / "prefect-home"
         env = isolated_env(PYTHONPATH=str(tree), PREFECT_HOME=str(prefect_home), DO_NOT_TRACK="1")
-        result = run([python, "-c", IMPORT_SCRIPT, *modules_of(tree)], cwd=tree, env=env)
+        modules = modules_of(tree, requirements)
+        result = run([python, "-c", IMPORT_SCRIPT, *modules], cwd=tree, env=env)
         _IMPORT_RESULTS[key] = "" if result.ok else result.describe(80)
     if _IMPORT_RESULTS[key]:
         yield _IMPORT_RESULTS[key]

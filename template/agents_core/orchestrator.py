@@ -37,10 +37,10 @@ class _RunState:
     delivered: set[str] = field(default_factory=set)
     sessions: list[AgentSession] = field(default_factory=list)
 
-    def close(self) -> None:
+    async def aclose(self) -> None:
         """Release the sessions' connections (the run is over)."""
         for session in self.sessions:
-            session.close()
+            await session.aclose()
         self.sessions.clear()
 
 
@@ -99,7 +99,7 @@ class AgentOrchestrator:
             return await self.execute(user_query, dict(context_data or {}))
         finally:
             _current_run.reset(token)
-            state.close()
+            await state.aclose()
 
     async def execute(self, user_query: str, context_data: dict[str, Any]) -> Any:
         """The workflow. Override it; the default runs `default_agent` once."""
@@ -142,7 +142,7 @@ class AgentOrchestrator:
                 helper.emit_error(f"{type(error).__name__}: {error}", code="InternalError")
             finally:
                 _current_run.reset(token)
-                state.close()
+                await state.aclose()
                 helper.emit_done(session_id=state.session_id)
 
         task = asyncio.create_task(work())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -98,3 +99,24 @@ def _isolated_registries() -> Iterator[None]:
 def data_dir(_hermetic_settings: Path) -> Path:
     """The data dir of this test (DATA_DIR)."""
     return _hermetic_settings
+
+
+# -- session backends on real servers ------------------------------------------------------------
+
+SERVER_URL_VARS = {"redis": "AGENTS_TEST_REDIS_URL", "postgres": "AGENTS_TEST_POSTGRES_URL"}
+
+
+def server_url(backend: str) -> str:
+    """The test server's URL for `backend`; fails under CI=true when it is missing, else skips."""
+    var = SERVER_URL_VARS[backend]
+    url = os.environ.get(var, "")
+    if url:
+        return url
+    how = "see docs/framework/sessions.md, 'Running the servers locally'"
+    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+        pytest.fail(
+            f"CI=true but {var} is not set: the {backend} server for the session tests is "
+            f"missing ({how}).",
+            pytrace=False,
+        )
+    pytest.skip(f"{backend} session tests need a server: set {var} ({how})")

@@ -14,7 +14,7 @@ from agents_core.config import get_settings
 from agents_core.core import AgentRunner
 from agents_core.exceptions import ConfigurationError, InvalidSessionIdError
 from agents_core.llm import OfflineModel
-from agents_core.session import AgentSession, validate_session_id
+from agents_core.session import AgentSession, backends, validate_session_id
 from agents_core.utils import assistant_message, item_role, item_text, item_type, user_message
 
 ALLOWED = r"use 1 to 128 letters, digits, '\.', '_', ':' or '-', starting with a letter or digit"
@@ -315,9 +315,7 @@ async def test_metadata_has_created_and_updated_times(data_dir: Path) -> None:
 # -- storage URLs -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "url", ["postgresql://db/sessions", "redis://localhost:6379/0", "mysql://x", "sessions.db"]
-)
+@pytest.mark.parametrize("url", ["mysql://x", "sessions.db", "ftp://host/x"])
 def test_unsupported_session_url_schemes_list_the_supported_ones(
     url: str, data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -326,8 +324,32 @@ def test_unsupported_session_url_schemes_list_the_supported_ones(
 
     monkeypatch.setenv("SESSION_URL", url)
     get_settings.cache_clear()
-    with pytest.raises(ConfigurationError, match=r"Supported: sqlite://\."):
+    with pytest.raises(ConfigurationError, match=r"Supported: sqlite://, redis://, rediss://, "):
         AgentSession("a")
+
+
+@pytest.mark.parametrize(
+    ("url", "install"),
+    [
+        ("redis://localhost:6379/0", r"uv add 'openai-agents\[redis\]'"),
+        ("postgresql://u:secret@db/x", r"uv add 'openai-agents\[sqlalchemy\]' 'asyncpg'"),
+    ],
+)
+def test_a_backend_that_is_not_installed_names_what_to_install(
+    url: str, install: str, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(backends, "_installed", lambda module: module == "sqlite3")
+    with pytest.raises(ConfigurationError, match=rf"not installed\)\. Install it with: {install}$"):
+        AgentSession("a", url=url)
+    with pytest.raises(ConfigurationError) as error:
+        AgentSession("a", url=url)
+    assert "secret" not in str(error.value)
+
+
+def test_postgres_urls_become_asyncpg_urls() -> None:
+    assert backends.asyncpg_url("postgres://u:p@h/db") == "postgresql+asyncpg://u:p@h/db"
+    assert backends.asyncpg_url("postgresql://h/db") == "postgresql+asyncpg://h/db"
+    assert backends.redact("postgresql://u:p@h/db") == "postgresql://u:***@h/db"
 
 
 @pytest.mark.parametrize("url", ["sqlite://host/x.db", "sqlite://", "sqlite:///"])

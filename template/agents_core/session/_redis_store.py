@@ -1,0 +1,107 @@
+"""The SDK's RedisSession plus trimming (LTRIM), replacement and metadata hashes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agents.extensions.memory.redis_session import RedisSession
+from agents.items import TResponseInputItem
+
+from agents_core.session._store import SessionMetadata, decode_item
+
+_FIELDS = ("created_at", "updated_at", "title", "user_id")
+
+
+class RedisStore(RedisSession):
+    """`RedisSession` with the `SessionStore` operations.
+
+    Keys follow the SDK's layout (`<prefix>:<session id>:messages`); the session id is validated
+    before it reaches a key. Metadata lives in `<prefix>:<session id>:meta` (a hash) and the
+    index of sessions in the sorted set `<prefix>:index` (score: updated_at).
+    """
+
+    def __init__(self, session_id: str, *, redis_client: Any, **kwargs: Any) -> None:
+        super().__init__(session_id, redis_client=redis_client, **kwargs)
+        self._meta_key = f"{self._session_key}:meta"
+        self._index_key = f"{self._key_prefix}:index"
+
+    @classmethod
+    def owning(cls, session_id: str, client: Any) -> RedisStore:
+        """A store that closes `client` when it is closed (as `RedisSession.from_url` does)."""
+        store = cls(session_id, redis_client=client)
+        store._owns_client = True
+        return store
+
+    async def _deserialize_item(self, item: str) -> TResponseInputItem:
+        return decode_item(item, self.session_id)
+
+    async def count(self) -> int:
+        return int(await self._redis.llen(self._messages_key))
+
+    async def trim(self, keep: int) -> None:
+        if keep <= 0:
+            await self._redis.delete(self._messages_key)
+        else:
+            await self._redis.ltrim(self._messages_key, -keep, -1)
+
+    async def replace(self, items: list[TResponseInputItem]) -> None:
+        # One MULTI/EXEC transaction: readers see all old or all new items.
+        serialized = [await self._serialize_item(item) for item in items]
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.delete(self._messages_key)
+            if serialized:
+                pipe.rpush(self._messages_key, *serialized)
+            await pipe.execute()
+
+    async def save_metadata(self, metadata: SessionMetadata) -> None:
+        values: dict[Any, Any] = {"updated_at": repr(metadata.updated_at)}
+        if metadata.title is not None:
+            values["title"] = metadata.title
+        if metadata.user_id is not None:
+            values["user_id"] = metadata.user_id
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hsetnx(self._meta_key, "created_at", repr(metadata.created_at))
+            pipe.hset(self._meta_key, mapping=values)
+            pipe.zadd(self._index_key, {self.session_id: metadata.updated_at})
+            await pipe.execute()
+
+    async def load_metadata(self) -> SessionMetadata | None:
+        raw = await self._redis.hgetall(self._meta_key)
+        return _metadata(self.session_id, raw)
+
+    async def list_metadata(
+        self, *, user_id: str | None = None, limit: int = 100
+    ) -> list[SessionMetadata]:
+        ids = [_text(i) for i in await self._redis.zrevrange(self._index_key, 0, -1)]
+        found: list[SessionMetadata] = []
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for session_id in ids:
+                pipe.hgetall(f"{self._key_prefix}:{session_id}:meta")
+            hashes = await pipe.execute()
+        for session_id, raw in zip(ids, hashes, strict=True):
+            metadata = _metadata(session_id, raw)
+            if metadata and (user_id is None or metadata.user_id == user_id):
+                found.append(metadata)
+                if len(found) >= limit:
+                    break
+        return found
+
+    async def aclose(self) -> None:
+        await self.close()
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _metadata(session_id: str, raw: dict[Any, Any]) -> SessionMetadata | None:
+    fields = {_text(k): _text(v) for k, v in raw.items()}
+    if "created_at" not in fields:
+        return None
+    return SessionMetadata(
+        session_id=session_id,
+        created_at=float(fields["created_at"]),
+        updated_at=float(fields.get("updated_at", fields["created_at"])),
+        title=fields.get("title"),
+        user_id=fields.get("user_id"),
+    )

@@ -1,0 +1,133 @@
+"""The SDK's SQLAlchemySession (PostgreSQL through asyncpg) plus trimming and metadata."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agents.extensions.memory.sqlalchemy_session import SQLAlchemySession
+from agents.items import TResponseInputItem
+from sqlalchemy import Column, Float, String, Table, delete, func, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from agents_core.session._store import SessionMetadata, decode_item
+
+META_TABLE = "agents_core_sessions"
+
+
+class SQLStore(SQLAlchemySession):
+    """`SQLAlchemySession` with the `SessionStore` operations, all as SQLAlchemy expressions.
+
+    The metadata table joins the SDK's `MetaData` (private `_metadata`, `_messages`, `_session()`
+    and `_lock_session()`; openai-agents is pinned to a minor version), so the SDK's
+    `create_tables` creates it too and every change runs in one transaction under the SDK's
+    row lock of the session.
+    """
+
+    def __init__(self, session_id: str, *, engine: Any) -> None:
+        super().__init__(session_id, engine=engine, create_tables=True)
+        self._meta = Table(
+            META_TABLE,
+            self._metadata,
+            Column("session_id", String, primary_key=True),
+            Column("created_at", Float, nullable=False),
+            Column("updated_at", Float, nullable=False, index=True),
+            Column("title", String, nullable=True),
+            Column("user_id", String, nullable=True, index=True),
+        )
+
+    @classmethod
+    def open(cls, session_id: str, url: str) -> SQLStore:
+        # Small pool: one session object serves one conversation.
+        engine = create_async_engine(url, pool_size=2, max_overflow=4, pool_pre_ping=False)
+        return cls(session_id, engine=engine)
+
+    async def _deserialize_item(self, item: str) -> TResponseInputItem:
+        return decode_item(item, self.session_id)
+
+    async def count(self) -> int:
+        await self._ensure_tables()
+        messages = self._messages
+        async with self._session() as sess:
+            query = select(func.count()).where(messages.c.session_id == self.session_id)
+            return int((await sess.execute(query)).scalar_one())
+
+    async def trim(self, keep: int) -> None:
+        await self._ensure_tables()
+        messages = self._messages
+        newest_dropped = (
+            select(messages.c.id)
+            .where(messages.c.session_id == self.session_id)
+            .order_by(messages.c.id.desc())
+            .limit(1)
+            .offset(keep)
+            .scalar_subquery()
+        )
+        async with self._session() as sess, sess.begin():
+            if await self._lock_session(sess):
+                await sess.execute(
+                    delete(messages).where(
+                        messages.c.session_id == self.session_id, messages.c.id <= newest_dropped
+                    )
+                )
+
+    async def replace(self, items: list[TResponseInputItem]) -> None:
+        await self._ensure_tables()
+        messages = self._messages
+        rows = [
+            {"session_id": self.session_id, "message_data": await self._serialize_item(item)}
+            for item in items
+        ]
+        async with self._session() as sess, sess.begin():
+            await self._lock_session(sess, create=True)
+            await sess.execute(delete(messages).where(messages.c.session_id == self.session_id))
+            if rows:
+                await sess.execute(insert(messages), rows)
+
+    async def save_metadata(self, metadata: SessionMetadata) -> None:
+        await self._ensure_tables()
+        meta = self._meta
+        statement = pg_insert(meta).values(
+            session_id=metadata.session_id,
+            created_at=metadata.created_at,
+            updated_at=metadata.updated_at,
+            title=metadata.title,
+            user_id=metadata.user_id,
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=[meta.c.session_id],
+            set_={
+                "updated_at": statement.excluded.updated_at,
+                "title": func.coalesce(statement.excluded.title, meta.c.title),
+                "user_id": func.coalesce(statement.excluded.user_id, meta.c.user_id),
+            },
+        )
+        async with self._session() as sess, sess.begin():
+            await sess.execute(statement)
+
+    async def load_metadata(self) -> SessionMetadata | None:
+        found = await self._select_metadata(self._meta.c.session_id == self.session_id, 1)
+        return found[0] if found else None
+
+    async def list_metadata(
+        self, *, user_id: str | None = None, limit: int = 100
+    ) -> list[SessionMetadata]:
+        meta = self._meta
+        condition = meta.c.user_id == user_id if user_id is not None else None
+        return await self._select_metadata(condition, limit)
+
+    async def _select_metadata(self, condition: Any, limit: int) -> list[SessionMetadata]:
+        await self._ensure_tables()
+        meta = self._meta
+        query = select(
+            meta.c.session_id, meta.c.created_at, meta.c.updated_at, meta.c.title, meta.c.user_id
+        )
+        if condition is not None:
+            query = query.where(condition)
+        query = query.order_by(meta.c.updated_at.desc()).limit(limit)
+        async with self._session() as sess:
+            rows = (await sess.execute(query)).all()
+        return [SessionMetadata(*row) for row in rows]
+
+    async def aclose(self) -> None:
+        await self.engine.dispose()

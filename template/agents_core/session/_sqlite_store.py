@@ -1,0 +1,124 @@
+"""The SDK's SQLiteSession plus trimming, replacement and metadata in the same database file."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from typing import Any
+
+from agents.items import TResponseInputItem
+from agents.memory import SQLiteSession
+
+from agents_core.session._store import SessionMetadata, decode_item
+
+META_TABLE = "agents_core_sessions"
+
+
+class SQLiteStore(SQLiteSession):
+    """`SQLiteSession` with the `SessionStore` operations.
+
+    Uses the SDK's private `_locked_connection()` and `_insert_items()` (openai-agents is pinned
+    to a minor version) so that `:memory:` databases and the SDK's thread locks are shared.
+    """
+
+    def __init__(self, session_id: str, db_path: str) -> None:
+        super().__init__(session_id, db_path=db_path)
+        with self._locked_connection() as conn:
+            conn.execute(
+                f"CREATE TABLE IF NOT EXISTS {META_TABLE} (session_id TEXT PRIMARY KEY, "
+                "created_at REAL NOT NULL, updated_at REAL NOT NULL, title TEXT, user_id TEXT)"
+            )
+            conn.execute(
+                f"CREATE INDEX IF NOT EXISTS idx_{META_TABLE}_user "
+                f"ON {META_TABLE} (user_id, updated_at)"
+            )
+            conn.commit()
+
+    async def _run(self, work: Any) -> Any:
+        def call() -> Any:
+            with self._write_connection() as conn:
+                result = work(conn)
+                conn.commit()
+                return result
+
+        return await asyncio.to_thread(call)
+
+    async def get_items(self, limit: int | None = None) -> list[TResponseInputItem]:
+        # Same query as the SDK, but an undecodable row is logged, not skipped silently.
+        table = self.messages_table
+
+        def read(conn: sqlite3.Connection) -> list[Any]:
+            if limit is None:
+                sql = f"SELECT message_data FROM {table} WHERE session_id = ? ORDER BY id"
+                return conn.execute(sql, (self.session_id,)).fetchall()
+            sql = f"SELECT message_data FROM {table} WHERE session_id = ? ORDER BY id DESC LIMIT ?"
+            return conn.execute(sql, (self.session_id, max(limit, 0))).fetchall()[::-1]
+
+        items: list[TResponseInputItem] = []
+        for (raw,) in await self._run(read):
+            try:
+                items.append(decode_item(raw, self.session_id))
+            except (ValueError, TypeError):
+                continue
+        return items
+
+    async def count(self) -> int:
+        sql = f"SELECT COUNT(*) FROM {self.messages_table} WHERE session_id = ?"
+        rows = await self._run(lambda conn: conn.execute(sql, (self.session_id,)).fetchone())
+        return int(rows[0])
+
+    async def trim(self, keep: int) -> None:
+        table = self.messages_table
+        sql = (
+            f"DELETE FROM {table} WHERE session_id = ? AND id <= ("
+            f"SELECT id FROM {table} WHERE session_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)"
+        )
+        await self._run(lambda conn: conn.execute(sql, (self.session_id, self.session_id, keep)))
+
+    async def replace(self, items: list[TResponseInputItem]) -> None:
+        sql = f"DELETE FROM {self.messages_table} WHERE session_id = ?"
+
+        def work(conn: sqlite3.Connection) -> None:
+            conn.execute(sql, (self.session_id,))
+            if items:
+                self._insert_items(conn, items)
+
+        await self._run(work)
+
+    async def save_metadata(self, metadata: SessionMetadata) -> None:
+        sql = (
+            f"INSERT INTO {META_TABLE} (session_id, created_at, updated_at, title, user_id) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT(session_id) DO UPDATE SET "
+            "updated_at = excluded.updated_at, "
+            f"title = COALESCE(excluded.title, {META_TABLE}.title), "
+            f"user_id = COALESCE(excluded.user_id, {META_TABLE}.user_id)"
+        )
+        values = (
+            metadata.session_id,
+            metadata.created_at,
+            metadata.updated_at,
+            metadata.title,
+            metadata.user_id,
+        )
+        await self._run(lambda conn: conn.execute(sql, values))
+
+    async def load_metadata(self) -> SessionMetadata | None:
+        sql = (
+            "SELECT session_id, created_at, updated_at, title, user_id "
+            f"FROM {META_TABLE} WHERE session_id = ?"
+        )
+        row = await self._run(lambda conn: conn.execute(sql, (self.session_id,)).fetchone())
+        return SessionMetadata(*row) if row else None
+
+    async def list_metadata(
+        self, *, user_id: str | None = None, limit: int = 100
+    ) -> list[SessionMetadata]:
+        sql = (
+            "SELECT session_id, created_at, updated_at, title, user_id FROM "
+            f"{META_TABLE} WHERE (? IS NULL OR user_id = ?) ORDER BY updated_at DESC LIMIT ?"
+        )
+        rows = await self._run(lambda conn: conn.execute(sql, (user_id, user_id, limit)).fetchall())
+        return [SessionMetadata(*row) for row in rows]
+
+    async def aclose(self) -> None:
+        self.close()
