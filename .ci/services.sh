@@ -12,8 +12,9 @@ PG_PORT="${PG_PORT:-5440}"
 
 _pg_bin() {
     local dir
-    dir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
-    [ -n "${dir}" ] && echo "${dir}"
+    # The server's bin dir (a client-only install has psql there but no initdb).
+    dir="$(ls -d /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -n 1)"
+    [ -n "${dir}" ] && dirname "${dir}"
 }
 
 _install_services() {
