@@ -1,9 +1,10 @@
-"""Command-line interface: chat with the agents, list them, run the offline demo."""
+"""Command-line interface: chat with the agents, list them, run the offline demo, serve the API."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import json
 import logging
 import sys
@@ -161,6 +162,27 @@ def _list_agents(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn  # only installed with the api package
+
+    uvicorn.run(
+        "api:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        reload=args.reload,
+        log_level=get_settings().log_level.lower(),
+        # Open streams must not hold a shutdown for long.
+        timeout_graceful_shutdown=5,
+    )
+    return EXIT_OK
+
+
+def has_api() -> bool:
+    """True when the project has the `api` package (the `include_api` answer)."""
+    return importlib.util.find_spec("api") is not None
+
+
 def _list_tools(args: argparse.Namespace) -> int:
     for definition in get_tool_registry().all():
         print(f"{definition.name}  [{definition.category}]\n    {definition.description}")
@@ -194,6 +216,13 @@ def build_parser() -> argparse.ArgumentParser:
     agents.set_defaults(handler=_list_agents, is_async=False)
     tools = commands.add_parser("tools", help="list the registered tools")
     tools.set_defaults(handler=_list_tools, is_async=False)
+
+    if has_api():
+        serve = commands.add_parser("serve", help="serve the HTTP API with uvicorn")
+        serve.add_argument("--host", default="127.0.0.1", help="address (default 127.0.0.1)")
+        serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+        serve.add_argument("--reload", action="store_true", help="restart when the code changes")
+        serve.set_defaults(handler=_serve, is_async=False)
     return parser
 
 

@@ -1,0 +1,133 @@
+"""Every error leaves the service as `{"error": {"code", "message", "details"}}`.
+
+The framework's errors map to statuses here, in one place; nothing answers with a stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from agents_core.exceptions import (
+    AgentRunError,
+    AgentsCoreError,
+    GuardrailTripped,
+    InvalidSessionIdError,
+    SafetyLimitExceeded,
+    UnknownNameError,
+)
+
+logger = logging.getLogger("api")
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "input_too_large",
+    422: "invalid_request",
+    503: "not_ready",
+}
+
+
+class ApiError(Exception):
+    """An error with its status and stable code, raised by the routes."""
+
+    def __init__(
+        self, status: int, code: str, message: str, details: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details or {}
+
+
+def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    """The JSON body of every error response (and of WebSocket error frames)."""
+    return {"error": {"code": code, "message": message, "details": details or {}}}
+
+
+def from_core_error(error: AgentsCoreError | ValueError) -> ApiError:
+    """The `ApiError` for an error the framework raised."""
+    if isinstance(error, UnknownNameError):
+        return ApiError(
+            404,
+            f"unknown_{error.kind.replace(' ', '_')}",
+            str(error),
+            {"name": error.name, "known": error.known},
+        )
+    if isinstance(error, InvalidSessionIdError):
+        return ApiError(422, "invalid_session_id", str(error))
+    if isinstance(error, GuardrailTripped):
+        return ApiError(
+            400,
+            "guardrail_tripped",
+            str(error),
+            {"guardrail": error.guardrail, "agent": error.agent, "reason": error.message},
+        )
+    if isinstance(error, AgentRunError):
+        # The cause may hold provider details: log it, answer with its type only.
+        logger.error("agent %r failed", error.agent, exc_info=error.cause)
+        return ApiError(
+            502,
+            "agent_run_failed",
+            f"Agent {error.agent!r} failed ({type(error.cause).__name__}).",
+            {"agent": error.agent},
+        )
+    if isinstance(error, SafetyLimitExceeded):
+        return ApiError(500, "safety_limit_exceeded", str(error))
+    if isinstance(error, ValueError):
+        return ApiError(422, "invalid_request", str(error))
+    logger.error("framework error", exc_info=error)
+    return ApiError(500, "agent_error", f"{type(error).__name__}: the run failed.")
+
+
+def validation_details(errors: Sequence[Any]) -> dict[str, Any]:
+    """Pydantic's errors without the rejected input (it may be large or secret)."""
+    return {"errors": jsonable_encoder(errors, exclude={"input", "ctx", "url"})}
+
+
+async def _api_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, ApiError)
+    return JSONResponse(error_body(error.code, error.message, error.details), error.status)
+
+
+async def _core_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, AgentsCoreError)
+    return await _api_error(request, from_core_error(error))
+
+
+async def _validation_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    details = validation_details(error.errors())
+    return JSONResponse(error_body("invalid_request", "The request is malformed.", details), 422)
+
+
+async def _http_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, StarletteHTTPException)
+    code = _HTTP_CODES.get(error.status_code, "http_error")
+    return JSONResponse(
+        error_body(code, str(error.detail)), error.status_code, headers=error.headers
+    )
+
+
+async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+    logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
+    return JSONResponse(error_body("internal_error", "Internal server error."), 500)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(AgentsCoreError, _core_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,140 @@
+"""Run an agent: JSON, Server-Sent Events, or a WebSocket; all three share the event shape."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import APIRouter, Depends, WebSocket, WebSocketDisconnect, status
+from fastapi.encoders import jsonable_encoder
+from pydantic import ValidationError
+from sse_starlette import EventSourceResponse, ServerSentEvent
+
+from agents_core.exceptions import AgentsCoreError
+from agents_core.orchestrator import AgentOrchestrator
+from agents_core.session.agent_session import validate_session_id
+from agents_core.utils.messages import to_text
+from api.deps import (
+    API_KEY_HEADER,
+    OrchestratorFactoryDep,
+    SettingsDep,
+    check_api_key,
+    require_api_key,
+)
+from api.errors import ApiError, error_body, from_core_error, validation_details
+from api.schemas import ErrorResponse, RunRequest, RunResponse
+from api.settings import ApiSettings
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorResponse} for code in (400, 401, 404, 413, 422, 502)
+}
+
+router = APIRouter(
+    prefix="/runs", tags=["runs"], dependencies=[Depends(require_api_key)], responses=_ERRORS
+)
+# WebSockets check the key themselves (browsers cannot set headers on them: ?api_key= works too).
+ws_router = APIRouter(prefix="/runs", tags=["runs"])
+
+
+def _prepare(
+    body: RunRequest, settings: ApiSettings, factory: OrchestratorFactoryDep
+) -> AgentOrchestrator:
+    """Everything that can fail before a run starts: size, session id, agent name."""
+    if len(body.input) > settings.max_input_chars:
+        raise ApiError(
+            413,
+            "input_too_large",
+            f"The input has {len(body.input)} characters; the limit is "
+            f"{settings.max_input_chars} (MAX_INPUT_CHARS).",
+            {"limit": settings.max_input_chars, "size": len(body.input)},
+        )
+    if body.session_id is not None:
+        validate_session_id(body.session_id)
+    return factory(body.agent)
+
+
+@router.post("")
+async def create_run(
+    body: RunRequest, settings: SettingsDep, factory: OrchestratorFactoryDep
+) -> RunResponse:
+    """Run to the end and return the final output (structured outputs as JSON objects)."""
+    orchestrator = _prepare(body, settings, factory)
+    try:
+        outcome = await orchestrator.run(body.input, session_id=body.session_id)
+    except ValueError as error:
+        raise from_core_error(error) from error
+    if not isinstance(outcome, dict):  # a custom execute() may return the output itself
+        outcome = {"result": outcome}
+    result = outcome.get("result")
+    return RunResponse(
+        session_id=str(outcome.get("session_id") or body.session_id or ""),
+        agent=outcome.get("agent"),
+        intent=outcome.get("intent"),
+        output=jsonable_encoder(result),
+        text=to_text(result),
+    )
+
+
+async def _sse(orchestrator: AgentOrchestrator, body: RunRequest) -> AsyncIterator[ServerSentEvent]:
+    # aclosing: a client that goes away closes this generator, which cancels the run.
+    stream = orchestrator.stream(body.input, session_id=body.session_id)
+    async with contextlib.aclosing(stream) as events:
+        async for event in events:
+            yield ServerSentEvent(data=event.sse_data(), event=event.type, id=str(event.seq))
+
+
+@router.post(
+    "/stream",
+    response_class=EventSourceResponse,
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
+def stream_run(
+    body: RunRequest, settings: SettingsDep, factory: OrchestratorFactoryDep
+) -> EventSourceResponse:
+    """Stream the run as Server-Sent Events: event name = type, data = the event's JSON.
+
+    Failures during the run arrive as an `error` event; the last event is always `done`.
+    """
+    orchestrator = _prepare(body, settings, factory)
+    return EventSourceResponse(_sse(orchestrator, body))
+
+
+@ws_router.websocket("/ws")
+async def run_websocket(
+    websocket: WebSocket, settings: SettingsDep, factory: OrchestratorFactoryDep
+) -> None:
+    """Send `{"input", "agent"?, "session_id"?}`; receive the run's events as JSON, to `done`.
+
+    Several runs may follow one another on one connection. A bad message gets an
+    `{"error": ...}` frame and the connection stays open.
+    """
+    given = websocket.headers.get(API_KEY_HEADER) or websocket.query_params.get("api_key")
+    try:
+        check_api_key(settings, given)
+    except ApiError:
+        await websocket.close(code=status.WS_1008_POLICY_VIOLATION, reason="unauthorized")
+        return
+    await websocket.accept()
+    with contextlib.suppress(WebSocketDisconnect):
+        while True:
+            message = await websocket.receive_json()
+            try:
+                body = RunRequest.model_validate(message)
+                orchestrator = _prepare(body, settings, factory)
+            except ValidationError as error:
+                details = validation_details(error.errors())
+                await websocket.send_json(
+                    error_body("invalid_request", "The message is malformed.", details)
+                )
+                continue
+            except (ApiError, AgentsCoreError) as error:
+                api_error = error if isinstance(error, ApiError) else from_core_error(error)
+                await websocket.send_json(
+                    error_body(api_error.code, api_error.message, api_error.details)
+                )
+                continue
+            stream = orchestrator.stream(body.input, session_id=body.session_id)
+            async with contextlib.aclosing(stream) as events:
+                async for event in events:
+                    await websocket.send_json(event.to_json())

@@ -1,0 +1,70 @@
+"""Request and response bodies (the wire format; OpenAPI shows them)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field, field_validator
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="Stable machine-readable code, e.g. 'unknown_agent'.")
+    message: str
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class ErrorResponse(BaseModel):
+    """The body of every error response."""
+
+    error: ErrorDetail
+
+
+class AgentInfo(BaseModel):
+    name: str
+    description: str
+    tools: list[str]
+    guardrails: list[str]
+    structured_output: str | None = Field(description="Name of the output type, if structured.")
+
+
+class RunRequest(BaseModel):
+    input: str = Field(min_length=1, description="The user's message.")
+    agent: str | None = Field(
+        default=None, description="Agent to run; omit it to let the intent router choose."
+    )
+    session_id: str | None = Field(
+        default=None, description="Continue this conversation; omit it to start a new one."
+    )
+
+    @field_validator("input")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("the input must not be blank")
+        return value
+
+
+class RunResponse(BaseModel):
+    session_id: str
+    agent: str | None = Field(description="The agent that produced the answer.")
+    intent: str | None = None
+    output: Any = Field(description="The final output: text, or a JSON object when structured.")
+    text: str = Field(description="The final output as text.")
+
+
+class SessionInfo(BaseModel):
+    session_id: str
+    created_at: float
+    updated_at: float
+    title: str | None = None
+    user_id: str | None = None
+
+
+class SessionHistory(BaseModel):
+    session_id: str
+    items: list[dict[str, Any]]
+
+
+class Health(BaseModel):
+    status: str
+    checks: dict[str, str] = Field(default_factory=dict)
