@@ -8,7 +8,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from agents_core._defaults import PROJECT_NAME
 from api.deps import API_KEY_HEADER
 from api.errors import install_error_handlers
-from api.routes import agents, health, runs, sessions
+from api.routes import agents, health, playground, runs, sessions
 from api.settings import ApiSettings
 
 
@@ -30,6 +30,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
             allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["Content-Type", API_KEY_HEADER],
         )
+    app.include_router(playground.router)
     app.include_router(health.router)
     app.include_router(agents.router)
     app.include_router(runs.router)
