@@ -118,9 +118,9 @@ async def run_websocket(
     await websocket.accept()
     with contextlib.suppress(WebSocketDisconnect):
         while True:
-            message = await websocket.receive_json()
+            message = await websocket.receive_text()
             try:
-                body = RunRequest.model_validate(message)
+                body = RunRequest.model_validate_json(message)
                 orchestrator = _prepare(body, settings, factory)
             except ValidationError as error:
                 details = validation_details(error.errors())
