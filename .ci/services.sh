@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Start Redis and PostgreSQL on 127.0.0.1 for the session-backend tests; source it, then call
-# `start_services` (exports AGENTS_TEST_REDIS_URL and AGENTS_TEST_POSTGRES_URL) and
-# `stop_services` (from a trap). Uses Debian's `redis-server` and `postgresql` packages, installed
-# with apt when missing. Both run from a throwaway directory on non-default ports, with durability
+# `start_services` (exports AGENTS_TEST_REDIS_URL, AGENTS_TEST_POSTGRES_URL and CHROMIUM_PATH) and
+# `stop_services` (from a trap). Uses Debian's `redis-server`, `postgresql` and `chromium` (the
+# api playground's browser tests) packages, installed with apt when missing. Both run from a throwaway directory on non-default ports, with durability
 # off (fsync, snapshots): the tests check behaviour, not crash safety of the servers.
 # Run as root (CI) or as a user who can run them (REDIS_PORT / PG_PORT change the ports).
 
@@ -21,10 +21,19 @@ _install_services() {
     local missing=()
     command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
     [ -n "$(_pg_bin)" ] || missing+=(postgresql)
+    [ -n "$(_chromium)" ] || missing+=(chromium)
     if [ "${#missing[@]}" -gt 0 ]; then
         echo "== installing ${missing[*]}"
         apt-get update -qq
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    fi
+}
+
+_chromium() {
+    if [ -n "${CHROMIUM_PATH:-}" ] && [ -x "${CHROMIUM_PATH}" ]; then
+        echo "${CHROMIUM_PATH}"
+    else
+        command -v chromium || command -v chromium-browser || true
     fi
 }
 
@@ -67,6 +76,10 @@ start_services() {
     _as_postgres "${pg_bin}/psql" -h 127.0.0.1 -p "${PG_PORT}" -U postgres -q \
         -c "CREATE USER agents WITH PASSWORD 'agents' CREATEDB" \
         -c "CREATE DATABASE agents OWNER agents" >/dev/null
+
+    CHROMIUM_PATH="$(_chromium)"
+    export CHROMIUM_PATH
+    echo "   CHROMIUM_PATH=${CHROMIUM_PATH}"
 
     export AGENTS_TEST_REDIS_URL="redis://127.0.0.1:${REDIS_PORT}/0"
     export AGENTS_TEST_POSTGRES_URL="postgresql://agents:agents@127.0.0.1:${PG_PORT}/agents"
