@@ -32,6 +32,7 @@ _ENV_VARS = (
     "WEATHER_TIMEOUT_SECONDS",
     "API_KEY",
     "CORS_ORIGINS",
+    "MAX_CONTEXT_CHARS",
 )
 
 

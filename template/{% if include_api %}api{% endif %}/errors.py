@@ -5,6 +5,7 @@ The framework's errors map to statuses here, in one place; nothing answers with 
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -56,6 +57,22 @@ def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "details": details or {}}}
 
 
+def error_json(code: str, message: str, details: Any = None) -> str:
+    """`error_body` as ASCII JSON text.
+
+    Errors echo what the client sent (an unknown agent's name, a field name), and JSON may carry a
+    lone surrogate (`"\\ud800"`) that UTF-8 cannot encode: escaped, it cannot turn a 4xx into a 500.
+    """
+    return json.dumps(error_body(code, message, details), ensure_ascii=True, allow_nan=False)
+
+
+class AsciiJSONResponse(JSONResponse):
+    """A JSON response whose body is ASCII (see `error_json`)."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=True, allow_nan=False).encode("ascii")
+
+
 def from_core_error(error: AgentsCoreError | ValueError) -> ApiError:
     """The `ApiError` for an error the framework raised."""
     if isinstance(error, UnknownNameError):
@@ -98,7 +115,7 @@ def validation_details(errors: Sequence[Any]) -> dict[str, Any]:
 
 async def _api_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, ApiError)
-    return JSONResponse(error_body(error.code, error.message, error.details), error.status)
+    return AsciiJSONResponse(error_body(error.code, error.message, error.details), error.status)
 
 
 async def _core_error(request: Request, error: Exception) -> JSONResponse:
@@ -109,20 +126,21 @@ async def _core_error(request: Request, error: Exception) -> JSONResponse:
 async def _validation_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
     details = validation_details(error.errors())
-    return JSONResponse(error_body("invalid_request", "The request is malformed.", details), 422)
+    body = error_body("invalid_request", "The request is malformed.", details)
+    return AsciiJSONResponse(body, 422)
 
 
 async def _http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
     code = _HTTP_CODES.get(error.status_code, "http_error")
-    return JSONResponse(
+    return AsciiJSONResponse(
         error_body(code, str(error.detail)), error.status_code, headers=error.headers
     )
 
 
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:
     logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
-    return JSONResponse(error_body("internal_error", "Internal server error."), 500)
+    return AsciiJSONResponse(error_body("internal_error", "Internal server error."), 500)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -35,6 +35,15 @@ class RunRequest(BaseModel):
     session_id: str | None = Field(
         default=None, description="Continue this conversation; omit it to start a new one."
     )
+    context: dict[str, Any] | None = Field(
+        default=None,
+        description=(
+            "Data for the run's context (the orchestrator's context_data): the JSON-typed fields "
+            "of its context class, by default `filters` (an object) and `schema` (text). Other "
+            "keys are refused with 422 naming the allowed ones; size limit MAX_CONTEXT_CHARS."
+        ),
+        examples=[{"filters": {"region": "EU"}}],
+    )
 
     @field_validator("input")
     @classmethod

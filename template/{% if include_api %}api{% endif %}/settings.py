@@ -8,7 +8,7 @@ from agents_core.config import Settings
 
 
 class ApiSettings(Settings):
-    """Every setting of the project, with the API's own (`API_KEY`, `CORS_ORIGINS`)."""
+    """Every setting of the project, with the API's own (`API_KEY`, `CORS_ORIGINS`, ...)."""
 
     api_key: SecretStr | None = Field(
         default=None,
@@ -17,6 +17,12 @@ class ApiSettings(Settings):
     cors_origins: str = Field(
         default="",
         description="Comma-separated origins allowed by CORS ('*' for any); empty turns CORS off.",
+    )
+
+    max_context_chars: int = Field(
+        default=16_000,
+        ge=1,
+        description="Largest `context` object of a run request, in characters of JSON.",
     )
 
     @field_validator("api_key", mode="before")

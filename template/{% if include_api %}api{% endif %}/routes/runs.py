@@ -15,6 +15,7 @@ from agents_core.exceptions import AgentsCoreError
 from agents_core.orchestrator import AgentOrchestrator
 from agents_core.session.agent_session import validate_session_id
 from agents_core.utils.messages import to_text
+from api.context import context_data
 from api.deps import (
     API_KEY_HEADER,
     OrchestratorFactoryDep,
@@ -22,7 +23,7 @@ from api.deps import (
     check_api_key,
     require_api_key,
 )
-from api.errors import ApiError, error_body, from_core_error, validation_details
+from api.errors import ApiError, error_json, from_core_error, validation_details
 from api.schemas import ErrorResponse, RunRequest, RunResponse
 from api.settings import ApiSettings
 
@@ -39,8 +40,11 @@ ws_router = APIRouter(prefix="/runs", tags=["runs"])
 
 def _prepare(
     body: RunRequest, settings: ApiSettings, factory: OrchestratorFactoryDep
-) -> AgentOrchestrator:
-    """Everything that can fail before a run starts: size, session id, agent name."""
+) -> tuple[AgentOrchestrator, dict[str, Any]]:
+    """Everything that can fail before a run starts: sizes, session id, agent name, context.
+
+    Returns the orchestrator and the `context_data` of its run.
+    """
     if len(body.input) > settings.max_input_chars:
         raise ApiError(
             413,
@@ -51,7 +55,9 @@ def _prepare(
         )
     if body.session_id is not None:
         validate_session_id(body.session_id)
-    return factory(body.agent)
+    orchestrator = factory(body.agent)
+    data = context_data(orchestrator.context_class, body.context, settings.max_context_chars)
+    return orchestrator, data
 
 
 @router.post("")
@@ -59,9 +65,9 @@ async def create_run(
     body: RunRequest, settings: SettingsDep, factory: OrchestratorFactoryDep
 ) -> RunResponse:
     """Run to the end and return the final output (structured outputs as JSON objects)."""
-    orchestrator = _prepare(body, settings, factory)
+    orchestrator, data = _prepare(body, settings, factory)
     try:
-        outcome = await orchestrator.run(body.input, session_id=body.session_id)
+        outcome = await orchestrator.run(body.input, data, session_id=body.session_id)
     except ValueError as error:
         raise from_core_error(error) from error
     if not isinstance(outcome, dict):  # a custom execute() may return the output itself
@@ -76,9 +82,11 @@ async def create_run(
     )
 
 
-async def _sse(orchestrator: AgentOrchestrator, body: RunRequest) -> AsyncIterator[ServerSentEvent]:
+async def _sse(
+    orchestrator: AgentOrchestrator, body: RunRequest, data: dict[str, Any]
+) -> AsyncIterator[ServerSentEvent]:
     # aclosing: a client that goes away closes this generator, which cancels the run.
-    stream = orchestrator.stream(body.input, session_id=body.session_id)
+    stream = orchestrator.stream(body.input, data, session_id=body.session_id)
     async with contextlib.aclosing(stream) as events:
         async for event in events:
             yield ServerSentEvent(data=event.sse_data(), event=event.type, id=str(event.seq))
@@ -96,15 +104,15 @@ def stream_run(
 
     Failures during the run arrive as an `error` event; the last event is always `done`.
     """
-    orchestrator = _prepare(body, settings, factory)
-    return EventSourceResponse(_sse(orchestrator, body))
+    orchestrator, data = _prepare(body, settings, factory)
+    return EventSourceResponse(_sse(orchestrator, body, data))
 
 
 @ws_router.websocket("/ws")
 async def run_websocket(
     websocket: WebSocket, settings: SettingsDep, factory: OrchestratorFactoryDep
 ) -> None:
-    """Send `{"input", "agent"?, "session_id"?}`; receive the run's events as JSON, to `done`.
+    """Send `{"input", "agent"?, "session_id"?, "context"?}`; receive the run's events, to `done`.
 
     Several runs may follow one another on one connection. A bad message gets an
     `{"error": ...}` frame and the connection stays open.
@@ -121,20 +129,20 @@ async def run_websocket(
             message = await websocket.receive_text()
             try:
                 body = RunRequest.model_validate_json(message)
-                orchestrator = _prepare(body, settings, factory)
+                orchestrator, data = _prepare(body, settings, factory)
             except ValidationError as error:
                 details = validation_details(error.errors())
-                await websocket.send_json(
-                    error_body("invalid_request", "The message is malformed.", details)
+                await websocket.send_text(
+                    error_json("invalid_request", "The message is malformed.", details)
                 )
                 continue
             except (ApiError, AgentsCoreError) as error:
                 api_error = error if isinstance(error, ApiError) else from_core_error(error)
-                await websocket.send_json(
-                    error_body(api_error.code, api_error.message, api_error.details)
+                await websocket.send_text(
+                    error_json(api_error.code, api_error.message, api_error.details)
                 )
                 continue
-            stream = orchestrator.stream(body.input, session_id=body.session_id)
+            stream = orchestrator.stream(body.input, data, session_id=body.session_id)
             async with contextlib.aclosing(stream) as events:
                 async for event in events:
                     await websocket.send_json(event.to_json())
