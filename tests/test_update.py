@@ -384,3 +384,65 @@ def test_changing_an_answer_removes_and_restores_the_samples(
     assert answers(project)["include_samples"] is True
     assert leftovers(project) == []
     assert _tree(project) == fresh, "switching samples back on differs from the first copy"
+
+
+API_FILES = [
+    "api/__init__.py",
+    "api/app.py",
+    "api/routes/runs.py",
+    "api/playground.html",
+    "tests/test_api.py",
+    "tests/api_server.py",
+]
+
+
+def test_switching_the_api_on_and_off_keeps_the_users_work(
+    template_repo: Path, tmp_path: Path
+) -> None:
+    project = new_project(
+        template_repo, tmp_path / "my-agents", "--data", "include_api=false", ref="v0.2.0"
+    )
+    assert not (project / "api").exists()
+    assert "fastapi" not in (project / "pyproject.toml").read_text("utf-8")
+    user_edits(project)
+
+    on = copier("update", "--defaults", "--data", "include_api=true", cwd=project)
+    assert on.ok, on.describe()
+    assert answers(project)["include_api"] is True
+    assert leftovers(project) == []
+    assert [path for path in API_FILES if not (project / path).is_file()] == []
+    pyproject = (project / "pyproject.toml").read_text("utf-8")
+    assert '"fastapi>=' in pyproject
+    assert '"playwright>=' in pyproject
+    assert '"api"' in pyproject  # packaged, linted as first party, type-checked
+    assert "line-length = 110" in pyproject, "the user's setting was lost"
+    env_example = (project / ".env.example").read_text("utf-8")
+    assert "\nAPI_KEY=" in env_example
+    assert "LOG_LEVEL=INFO" in env_example
+    assert "CHROMIUM_PATH" in (project / ".github/workflows/ci.yml").read_text("utf-8")
+    assert (project / USER_AGENT).read_text("utf-8") == USER_AGENT_TEXT
+    assert (project / USER_TEST).read_text("utf-8") == USER_TEST_TEXT
+    assert not (project / DELETED_SAMPLE).exists(), "a file the user deleted came back"
+    commit_all(project, "The API")
+
+    # The user adapts a route, then drops the API again: copier deletes the whole api/ folder,
+    # the changed file too (no conflict, no .rej). Nothing is committed yet: `git status` shows
+    # the deletions for review, and the user's version stays in history (docs/updating.md).
+    health = project / "api/routes/health.py"
+    health.write_text(health.read_text("utf-8") + "\n# Our probe tweaks.\n", "utf-8")
+    commit_all(project, "Our health route")
+    off = copier("update", "--defaults", "--data", "include_api=false", cwd=project)
+    assert off.ok, off.describe()
+    assert answers(project)["include_api"] is False
+    assert leftovers(project) == []
+    assert [path for path in API_FILES if (project / path).exists()] == []
+    pyproject = (project / "pyproject.toml").read_text("utf-8")
+    assert "fastapi" not in pyproject
+    assert '"api"' not in pyproject
+    assert "line-length = 110" in pyproject
+    assert "\nAPI_KEY=" not in (project / ".env.example").read_text("utf-8")
+    assert not (project / "api").exists()
+    assert " D api/routes/health.py" in git("status", "--porcelain", cwd=project).splitlines()
+    kept = git("show", "HEAD:api/routes/health.py", cwd=project)
+    assert "# Our probe tweaks." in kept
+    assert (project / USER_AGENT).read_text("utf-8") == USER_AGENT_TEXT
