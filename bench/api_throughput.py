@@ -1,6 +1,6 @@
 """Throughput and latency of the HTTP API (include_api) against a bare FastAPI app on the SDK.
 
-Two servers, each a real uvicorn on 127.0.0.1 with one worker (its own process, default
+Three servers, each a real uvicorn on 127.0.0.1 with one worker (its own process, default
 h11/asyncio as the generated project installs it), on the same `OfflineModel` with tracing off:
 
   api    the project's app (`uvicorn api:create_app --factory`): POST /runs with
@@ -10,12 +10,14 @@ h11/asyncio as the generated project installs it), on the same `OfflineModel` wi
          whose POST /runs/stream sends each `Runner.run_streamed` event with sse-starlette; the
          agent is the assistant's (same instructions, calculator tool and no_secrets guardrail),
          no session
+  bare+session   the same bare app with a new SDK `SQLiteSession` per run on a file in DATA_DIR
+         (the like-for-like baseline: the api stores every run's history the same way)
 
 Measured from a separate load-generator process (httpx, async): requests per second and p50/p99
 latency of POST /runs with N concurrent clients, and time to the first SSE event (and to the
 end of the stream) of POST /runs/stream, one stream at a time. Input "What is 2 + 3?" (a tool
 call: two model calls; every answer is checked). The servers are measured alternately, several
-repeats each; printed are medians over repeats and ratios api / bare.
+repeats each; printed are medians over repeats and ratios api / bare and api / bare+session.
 
 It runs in the rendered project's own environment (`uv sync --no-dev --inexact` in it), so it
 measures the FastAPI, Starlette and uvicorn versions a generated project resolves, whatever the
@@ -45,9 +47,11 @@ EXPECTED = "5"
 BARE_APP = '''"""Baseline of bench/api_throughput.py: FastAPI endpoints calling the SDK's Runner."""
 
 import json
+import os
+import uuid
 from typing import Any
 
-from agents import Agent, Runner, set_tracing_disabled
+from agents import Agent, Runner, SQLiteSession, set_tracing_disabled
 from fastapi import FastAPI
 from pydantic import BaseModel
 from sse_starlette import EventSourceResponse, ServerSentEvent
@@ -65,6 +69,13 @@ agent = Agent(
 )
 
 
+SESSION_DB = os.environ.get("BARE_SESSION_DB")  # set: a new SDK SQLiteSession per run
+
+
+def session() -> SQLiteSession | None:
+    return SQLiteSession(uuid.uuid4().hex, SESSION_DB) if SESSION_DB else None
+
+
 class Body(BaseModel):
     input: str
 
@@ -79,14 +90,14 @@ def health() -> dict[str, str]:
 
 @app.post("/runs")
 async def run(body: Body) -> dict[str, Any]:
-    result = await Runner.run(agent, body.input)
+    result = await Runner.run(agent, body.input, session=session())
     return {"text": str(result.final_output)}
 
 
 @app.post("/runs/stream")
 def stream(body: Body) -> EventSourceResponse:
     async def events():
-        result = Runner.run_streamed(agent, body.input)
+        result = Runner.run_streamed(agent, body.input, session=session())
         seq = 0
         async for event in result.stream_events():
             data = json.dumps({"type": event.type})
@@ -204,11 +215,20 @@ def _worker(argv: list[str]) -> None:
     (bare_dir / "bench_bare_app.py").write_text(BARE_APP, encoding="utf-8")
     env = dict(os.environ)
     bare_env = dict(env, PYTHONPATH=f"{bare_dir}{os.pathsep}{env['PYTHONPATH']}")
+    session_db = str(Path(env["DATA_DIR"]) / "bare_sessions.db")
     servers = {
         "bare": _start_server(["bench_bare_app:app"], bare_env),
+        "bare+session": _start_server(
+            ["bench_bare_app:app"], dict(bare_env, BARE_SESSION_DB=session_db)
+        ),
         "api": _start_server(["api:create_app", "--factory"], env),
     }
-    bodies = {"bare": {"input": INPUT}, "api": {"input": INPUT, "agent": "assistant"}}
+    bare_body = {"input": INPUT}
+    bodies = {
+        "bare": bare_body,
+        "bare+session": bare_body,
+        "api": {"input": INPUT, "agent": "assistant"},
+    }
     try:
         for proc, url in servers.values():
             _wait_ready(url, proc)
@@ -263,11 +283,22 @@ def report(result: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     summary: dict[str, Any] = {}
     rows: list[list[object]] = []
     for key, label in metrics.items():
-        api = _project.median([r[key] for r in result["api"]])
-        bare = _project.median([r[key] for r in result["bare"]])
-        summary[key] = {"api": api, "bare": bare, "ratio": _project.ratio(api, bare)}
-        rows.append([label, api, bare, summary[key]["ratio"]])
-    print(_project.table(["metric (median over repeats)", "api", "bare", "api / bare"], rows))
+        api, bare, bare_session = (
+            _project.median([r[key] for r in result[name]])
+            for name in ("api", "bare", "bare+session")
+        )
+        summary[key] = {
+            "api": api,
+            "bare": bare,
+            "bare+session": bare_session,
+            "ratio": _project.ratio(api, bare),
+            "ratio_session": _project.ratio(api, bare_session),
+        }
+        rows.append(
+            [label, api, bare, bare_session, summary[key]["ratio"], summary[key]["ratio_session"]]
+        )
+    headers = ["metric (median over repeats)", "api", "bare", "bare+session"]
+    print(_project.table([*headers, "api / bare", "api / bare+session"], rows))
     return summary
 
 

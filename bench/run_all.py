@@ -96,15 +96,16 @@ def summary_rows(results: dict[str, Any]) -> list[list[object]]:
     for key, (label, fmt) in labels.items():
         if key in api:
             s = api[key]
-            rows.append(
-                [
-                    f"api_throughput {label}",
-                    fmt.format(s["api"]),
-                    "bare FastAPI + Runner.run",
-                    fmt.format(s["bare"]),
-                    s["ratio"],
-                ]
-            )
+            for base, ratio_key in (("bare", "ratio"), ("bare+session", "ratio_session")):
+                rows.append(
+                    [
+                        f"api_throughput {label}",
+                        fmt.format(s["api"]),
+                        f"{base} (FastAPI + Runner.run)",
+                        fmt.format(s[base]),
+                        s[ratio_key],
+                    ]
+                )
     renders = results.get("render_time", {})
     if renders:
         base = renders["trivial template"]["median"]
