@@ -29,10 +29,11 @@ async def test_agent_analysis_returns_a_json_result_with_its_session() -> None:
     assert result["session_id"]
 
 
-async def test_agent_analysis_without_an_agent_is_routed() -> None:
+async def test_agent_analysis_without_an_agent_goes_through_the_router() -> None:
     result = await run_agent_analysis_task.fn("What is 1 + 1?")
-    assert result["intent"] is not None
-    assert result["agent"]
+    assert result["agent"] == "assistant"  # general questions go to the default agent
+    assert "value: 2" in result["text"]
+    assert result["session_id"]
 
 
 async def test_agent_analysis_of_an_unknown_agent_names_the_known_ones() -> None:
