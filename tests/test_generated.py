@@ -48,6 +48,8 @@ def test_generated_project_passes_its_own_checks(
         # One mypy cache for all combinations: the framework and its dependencies (openai's types
         # alone cost ~20 s) are checked once; mypy re-checks whatever differs by content hash.
         MYPY_CACHE_DIR=str(cache_dir("mypy")),
+        # The generated tests/conftest.py points Prefect at its own temporary home; this one
+        # catches anything else that imports Prefect (never the user's ~/.prefect).
         PREFECT_HOME=str(tmp_path / "prefect-home"),
         DO_NOT_TRACK="1",
     )
