@@ -45,12 +45,12 @@ class Axis:
 # question of copier.yml is in neither this table nor NOT_IN_MATRIX.
 MATRIX: dict[str, Axis] = {
     "include_api": Axis({True: "api", False: "noapi"}, code=True),
+    "include_workflows": Axis({True: "wf", False: "nowf"}, code=True),
     "include_samples": Axis({True: "samples", False: "nosamples"}, code=True),
     # redis and pg run their generated suites against the servers .ci/run starts.
     "session_backend": Axis({"sqlite": "sqlite", "redis": "redis", "postgres": "pg"}, code=True),
     "license": Axis({"MIT": "mit", "Apache-2.0": "apache", "Proprietary": "proprietary"}),
     # Coming with later issues, e.g.:
-    # "include_workflows": Axis({True: "wf", False: "nowf"}, code=True),
     # "include_docker": Axis({True: "docker", False: "nodocker"}),
     # "ci": Axis({"github": "github", "gitlab": "gitlab", "none": "noci"}),
 }

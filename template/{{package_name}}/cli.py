@@ -1,4 +1,4 @@
-"""Command-line interface: chat with the agents, list them, run the offline demo, serve the API."""
+"""Command-line interface: chat, list agents and tools, run the demo, serve the API, run flows."""
 
 from __future__ import annotations
 
@@ -183,6 +183,60 @@ def has_api() -> bool:
     return importlib.util.find_spec("api") is not None
 
 
+def has_workflows() -> bool:
+    """True when the project has the `workflows_core` package (the `include_workflows` answer)."""
+    return importlib.util.find_spec("workflows_core") is not None
+
+
+def parse_param(text: str) -> tuple[str, Any]:
+    """``key=value`` -> (key, value): the value parsed as JSON, else kept as a string."""
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip():
+        raise ValueError(f"--param takes key=value (value as JSON or text), got {text!r}.")
+    try:
+        value: Any = json.loads(raw)
+    except json.JSONDecodeError:
+        value = raw
+    return key.strip(), value
+
+
+def _list_flows(args: argparse.Namespace) -> int:
+    # Imported here: Prefect loads only for the workflow commands.
+    from workflows_core import list_flows
+
+    flows = list_flows()
+    if args.json:
+        print(json.dumps([info.to_json() for info in flows], ensure_ascii=False, default=str))
+        return EXIT_OK
+    for info in flows:
+        print(f"{info.name}  ({info.title})\n    {info.description}")
+        for p in info.parameters:
+            default = "required" if p.required else f"default {json.dumps(p.default, default=str)}"
+            about = f": {p.description}" if p.description else ""
+            print(f"    --param {p.name}=<{p.type}>  ({default}){about}")
+    return EXIT_OK
+
+
+async def _run_flow(args: argparse.Namespace) -> int:
+    from workflows_core import get_flow, run_flow
+
+    info = get_flow(args.name)  # an unknown name fails here, listing the flows
+    # Unknown, missing or ill-typed parameters fail here, listing the flow's parameters.
+    parameters = info.check_parameters(dict(parse_param(text) for text in args.param))
+    print(f"running flow {info.name} ({info.title})…", file=sys.stderr, flush=True)
+    # Progress: Prefect's console handler logs each flow and task run as it starts and ends.
+    outcome = await run_flow(info, parameters)
+    if args.json:
+        print(json.dumps(outcome.to_json(), ensure_ascii=False, default=str))
+    else:
+        print(f"flow run {outcome.flow_run_id}: {outcome.state}", file=sys.stderr)
+        if outcome.ok:
+            print(json.dumps(outcome.result, ensure_ascii=False, indent=2, default=str))
+        else:
+            print(f"error: {outcome.error}", file=sys.stderr)
+    return EXIT_OK if outcome.ok else EXIT_FAILED
+
+
 def _list_tools(args: argparse.Namespace) -> int:
     for definition in get_tool_registry().all():
         print(f"{definition.name}  [{definition.category}]\n    {definition.description}")
@@ -223,15 +277,39 @@ def build_parser() -> argparse.ArgumentParser:
         serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
         serve.add_argument("--reload", action="store_true", help="restart when the code changes")
         serve.set_defaults(handler=_serve, is_async=False)
+
+    if has_workflows():
+        flows = commands.add_parser("flows", help="list the workflows (Prefect flows)")
+        flows.add_argument("--json", action="store_true", help="print the list as JSON")
+        flows.set_defaults(handler=_list_flows, is_async=False, prefect_logging=True)
+        flow = commands.add_parser("flow", help="run a workflow")
+        flow_commands = flow.add_subparsers(dest="flow_command", required=True, metavar="COMMAND")
+        run = flow_commands.add_parser(
+            "run", help="run a flow locally (no Prefect server needed) and print its result"
+        )
+        run.add_argument("name", help="the flow's name (see the flows command)")
+        run.add_argument(
+            "--param",
+            "-p",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            help="a parameter; VALUE is read as JSON, else as text (repeat for more)",
+        )
+        run.add_argument("--json", action="store_true", help="print the outcome as JSON")
+        run.set_defaults(handler=_run_flow, is_async=True, prefect_logging=True)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        logging.basicConfig(
-            level=get_settings().log_level, format="%(levelname)s %(name)s: %(message)s"
-        )
+        # Prefect configures logging itself (its lines name the flow or task run) unless the
+        # root logger already has a handler: leave it alone for the workflow commands.
+        if not getattr(args, "prefect_logging", False):
+            logging.basicConfig(
+                level=get_settings().log_level, format="%(levelname)s %(name)s: %(message)s"
+            )
         if args.is_async:
             return int(asyncio.run(args.handler(args)))
         return int(args.handler(args))
