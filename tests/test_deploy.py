@@ -202,4 +202,11 @@ def test_flows_deploy_to_a_process_work_pool_and_run_on_a_worker(
     assert "5" in analysis["text"]
     assert failed["state"] == "Failed", failed
     assert "no-such-agent" in failed["error"]
+    assert report["api_start"]["status"] == 202, report["api_start"]
+    assert report["api_start"]["body"]["mode"] == "deployment"
+    through_api = report["api"]
+    assert through_api["state_type"] == "COMPLETED", through_api
+    assert through_api["deployment_id"] is not None
+    assert through_api["result_available"] is True
+    assert "20" in through_api["result"]["analysis"]["text"]
     assert timings["total"] < DEADLINE

@@ -17,6 +17,6 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
 def set_project_directory() -> dict[str, str]:
-    """Enter `PROJECT_ROOT`; returns ``{"directory": ...}`` for later steps (Prefect's convention)."""
+    """Enter `PROJECT_ROOT`; returns ``{"directory": ...}`` for later steps, as Prefect's do."""
     os.chdir(PROJECT_ROOT)
     return {"directory": str(PROJECT_ROOT)}
