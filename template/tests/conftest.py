@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import ipaddress
 import os
+import shutil
 import socket
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +18,24 @@ from agents.models.openai_responses import OpenAIResponsesModel
 
 from agents_core.config import get_settings
 from agents_core.registry import get_agent_registry, get_guardrail_registry, get_tool_registry
+
+# Prefect (workflows_core) reads its settings and creates its home folder when first imported:
+# give it a private home and quiet, fast settings now, before any test module imports it.
+# Harmless in projects without Prefect.
+_PREFECT_TEST_HOME = tempfile.mkdtemp(prefix="prefect-test-home-")
+atexit.register(shutil.rmtree, _PREFECT_TEST_HOME, True)
+os.environ.pop("PREFECT_API_URL", None)  # never reach a Prefect server of yours
+os.environ.update(
+    PREFECT_HOME=_PREFECT_TEST_HOME,
+    DO_NOT_TRACK="1",
+    PREFECT_SERVER_ANALYTICS_ENABLED="false",
+    PREFECT_LOGGING_TO_API_ENABLED="false",
+    PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="120",
+)
+# The test server's background services are not needed and add random ~2 s pauses.
+_SERVICES_OFF = ("EVENT_PERSISTER", "TRIGGERS", "TASK_RUN_RECORDER", "SCHEDULER", "LATE_RUNS")
+for _service in (*_SERVICES_OFF, "FOREMAN"):
+    os.environ[f"PREFECT_SERVER_SERVICES_{_service}_ENABLED"] = "false"
 
 _ENV_VARS = (
     "OPENAI_API_KEY",

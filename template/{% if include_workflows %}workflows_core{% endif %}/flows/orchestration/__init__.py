@@ -2,8 +2,14 @@
 
 from workflows_core.flows.orchestration.master_workflow import (
     TRIGGER_SOURCES,
+    TriggerSource,
     UnknownTriggerSourceError,
     orchestrate_data_workflow,
 )
 
-__all__ = ["TRIGGER_SOURCES", "UnknownTriggerSourceError", "orchestrate_data_workflow"]
+__all__ = [
+    "TRIGGER_SOURCES",
+    "TriggerSource",
+    "UnknownTriggerSourceError",
+    "orchestrate_data_workflow",
+]

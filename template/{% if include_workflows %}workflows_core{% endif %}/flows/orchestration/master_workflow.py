@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any, Final, Literal, get_args
 
 from prefect import flow
 
@@ -10,7 +10,8 @@ from workflows_core.flows.analyze_flow import analyze_flow
 from workflows_core.flows.process_flow import process_flow
 from workflows_core.flows.upload_flow import upload_flow
 
-TRIGGER_SOURCES: Final = ("upload", "api", "scheduled")
+TriggerSource = Literal["upload", "api", "scheduled"]
+TRIGGER_SOURCES: Final[tuple[str, ...]] = get_args(TriggerSource)
 """upload: upload -> process -> analyze; api: process -> analyze; scheduled: analyze only."""
 
 
@@ -21,7 +22,7 @@ class UnknownTriggerSourceError(ValueError):
 @flow(name="Master Data Orchestration", log_prints=True)
 async def orchestrate_data_workflow(
     data_id: str,
-    trigger_source: str = "api",
+    trigger_source: TriggerSource = "api",
     records: list[dict[str, Any]] | None = None,
     source: str | None = None,
     agent: str | None = None,
@@ -41,6 +42,7 @@ async def orchestrate_data_workflow(
     Returns:
         ``{"success": True, "trigger_source", "steps": [...], "results": {step: result}}``.
     """
+    # Prefect checks the Literal before the run; this covers direct calls of `.fn`.
     if trigger_source not in TRIGGER_SOURCES:
         raise UnknownTriggerSourceError(
             f"Unknown trigger_source {trigger_source!r}; allowed: {', '.join(TRIGGER_SOURCES)}."
