@@ -1,6 +1,6 @@
 """Run every benchmark (one rendered project shared by all) and print a summary table.
 
-    python bench/run_all.py                   # about 3 to 4 minutes on 2 busy cores
+    python bench/run_all.py                   # about 3.5 to 4.5 minutes on 2 busy cores
     python bench/run_all.py --import-runs 15  # import_time.py's own default: ~2 more minutes
     python bench/run_all.py --quick           # fewer iterations (about a minute): a smoke run
 
@@ -24,8 +24,26 @@ import _project
 
 # Each import run costs ~8 s (four fresh interpreters, two of them importing the SDK for 1.5 to
 # 3 s): 7 runs keep the whole suite near 3 minutes; import_time.py alone defaults to 15.
-FULL = {"overhead": 300, "long": 100, "imports": 7, "renders": 10, "api": 300, "api_repeats": 3}
-QUICK = {"overhead": 60, "long": 30, "imports": 4, "renders": 3, "api": 100, "api_repeats": 1}
+FULL = {
+    "overhead": 300,
+    "long": 100,
+    "imports": 7,
+    "renders": 10,
+    "api": 300,
+    "api_repeats": 3,
+    "workflow": 30,
+    "fanout": 5,
+}
+QUICK = {
+    "overhead": 60,
+    "long": 30,
+    "imports": 4,
+    "renders": 3,
+    "api": 100,
+    "api_repeats": 1,
+    "workflow": 10,
+    "fanout": 2,
+}
 
 
 def _run(script: str, args: list[str], env: dict[str, str], out: Path) -> dict[str, Any]:
@@ -106,6 +124,29 @@ def summary_rows(results: dict[str, Any]) -> list[list[object]]:
                         s[ratio_key],
                     ]
                 )
+    workflow = results.get("workflow_overhead", {})
+    for key in (
+        "single task in flow",
+        "fan-out flow fan-out 1",
+        "fan-out flow fan-out 10",
+        "fan-out flow fan-out 100",
+    ):
+        if key in workflow:
+            s = workflow[key]
+            base = workflow[
+                f"single {s['baseline']}"
+                if key.startswith("single")
+                else f"fan-out {s['baseline']}"
+            ]
+            rows.append(
+                [
+                    f"workflow_overhead {key.removeprefix('single ').removeprefix('fan-out ')}",
+                    f"{s['median']:.1f} ms",
+                    s["baseline"],
+                    f"{base['median']:.1f} ms",
+                    s["ratio"],
+                ]
+            )
     renders = results.get("render_time", {})
     if renders:
         base = renders["trivial template"]["median"]
@@ -129,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         action="append",
-        choices=["overhead", "imports", "render", "api"],
+        choices=["overhead", "imports", "render", "api", "workflow"],
         help="run only these benchmarks (repeatable)",
     )
     parser.add_argument(
@@ -139,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     counts = dict(QUICK if args.quick else FULL)
     if args.import_runs:
         counts["imports"] = args.import_runs
-    only = set(args.only or ["overhead", "imports", "render", "api"])
+    only = set(args.only or ["overhead", "imports", "render", "api", "workflow"])
 
     _project.check_runtime()
     print(f"== run_all: {_project.machine_line()}")
@@ -170,6 +211,16 @@ def main(argv: list[str] | None = None) -> int:
         api_args = [f"--requests={counts['api']}", f"--repeats={counts['api_repeats']}"]
         results.update(_run("api_throughput.py", api_args, env, work / "api.json"))
 
+    if "workflow" in only:
+        results.update(
+            _run(
+                "workflow_overhead.py",
+                [f"--iterations={counts['workflow']}", f"--fanout-repeats={counts['fanout']}"],
+                env,
+                work / "workflow.json",
+            )
+        )
+
     print("\n== summary (medians; ratio = median / baseline median, same run)")
     rows = summary_rows(results)
     print(_project.table(["benchmark", "median", "baseline", "baseline median", "ratio"], rows))
@@ -179,6 +230,7 @@ def main(argv: list[str] | None = None) -> int:
         "imports": "import_time",
         "render": "render_time",
         "api": "api_throughput",
+        "workflow": "workflow_overhead",
     }
     return 0 if all(expected[name] in results for name in only) else 1
 
