@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 
 class AgentsCoreError(Exception):
@@ -26,6 +27,11 @@ class UnknownNameError(AgentsCoreError, KeyError):
     def __str__(self) -> str:  # KeyError would otherwise print the repr
         return str(self.args[0])
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled with its own arguments (e.g. by Prefect, which stores a failed task's error),
+        # not with the message, which __init__ does not take.
+        return (type(self), (self.kind, self.name, self.known))
+
 
 class DuplicateNameError(AgentsCoreError, ValueError):
     """A registry already holds something under this name."""
@@ -37,6 +43,9 @@ class DuplicateNameError(AgentsCoreError, ValueError):
             f"A {kind} named {name!r} is already registered. "
             f"Pick another name, or pass replace=True to override it on purpose."
         )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.kind, self.name))
 
 
 class InvalidSessionIdError(AgentsCoreError, ValueError):
@@ -53,6 +62,9 @@ class GuardrailTripped(AgentsCoreError):
         where = f" (agent {agent!r})" if agent else ""
         super().__init__(f"Guardrail {guardrail!r} refused the input{where}: {message}")
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.guardrail, self.message, self.agent))
+
 
 class SafetyLimitExceeded(AgentsCoreError):
     """An orchestration ran too many agents or looped on the same step."""
@@ -65,3 +77,6 @@ class AgentRunError(AgentsCoreError):
         self.agent = agent
         self.cause = cause
         super().__init__(f"Agent {agent!r} failed: {type(cause).__name__}: {cause}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.agent, self.cause))
