@@ -1,0 +1,91 @@
+"""Per-session turn locks: one turn at a time per session id, across processes, in arrival order.
+
+Each store brings its own lock, built on the store's own means (a ticket table in the SQLite
+file, a ticket queue in Redis, a PostgreSQL advisory lock). SQLite and Redis share the ticket
+scheme below: a waiter takes the next ticket, the lowest live ticket holds the session, and a
+ticket lives only while its owner refreshes its lease, so a process killed with -9 frees the
+session once its lease runs out instead of wedging it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import uuid
+from collections.abc import AsyncIterator
+from typing import Protocol
+
+from agents_core.exceptions import SessionBusyError
+
+LEASE_SECONDS = 15.0
+"""How long a ticket lives without a refresh (its owner refreshes it every third of that)."""
+
+_FIRST_POLL, _MAX_POLL = 0.002, 0.05
+
+
+class TicketQueue(Protocol):
+    """What a store implements to get the ticket lock."""
+
+    async def take_ticket(self, owner: str, lease: float) -> int:
+        """Append a ticket for `owner` to the session's queue; return it."""
+
+    async def is_first(self, owner: str, ticket: int, lease: float) -> bool:
+        """Drop expired tickets, refresh this one; True when it is the oldest left."""
+
+    async def refresh_ticket(self, owner: str, ticket: int, lease: float) -> None: ...
+
+    async def drop_ticket(self, owner: str, ticket: int) -> None: ...
+
+
+@contextlib.asynccontextmanager
+async def ticket_lock(
+    queue: TicketQueue, session_id: str, wait: float, lease: float = LEASE_SECONDS
+) -> AsyncIterator[None]:
+    """Hold the session while the block runs; SessionBusyError after `wait` s of waiting."""
+    owner = uuid.uuid4().hex
+    ticket = await queue.take_ticket(owner, lease)
+    try:
+        start = time.monotonic()
+        poll = _FIRST_POLL
+        while not await queue.is_first(owner, ticket, lease):
+            waited = time.monotonic() - start
+            if waited >= wait:
+                raise SessionBusyError(session_id, round(waited, 3))
+            await asyncio.sleep(min(poll, wait - waited))
+            poll = min(poll * 1.5, _MAX_POLL)
+        heartbeat = asyncio.create_task(_keep_alive(queue, owner, ticket, lease))
+        try:
+            yield
+        finally:
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
+    finally:
+        # Shielded: a cancelled turn must still give the session to the next one.
+        await asyncio.shield(queue.drop_ticket(owner, ticket))
+
+
+async def _keep_alive(queue: TicketQueue, owner: str, ticket: int, lease: float) -> None:
+    while True:
+        await asyncio.sleep(lease / 3)
+        await queue.refresh_ticket(owner, ticket, lease)
+
+
+_local_locks: dict[str, asyncio.Lock] = {}
+
+
+@contextlib.asynccontextmanager
+async def local_lock(key: str, session_id: str, wait: float) -> AsyncIterator[None]:
+    """An in-process lock (for custom SDK backends, whose storage offers none of its own)."""
+    # asyncio locks belong to one event loop: one lock per loop and key.
+    lock = _local_locks.setdefault(f"{id(asyncio.get_running_loop())}:{key}", asyncio.Lock())
+    start = time.monotonic()
+    try:
+        await asyncio.wait_for(lock.acquire(), wait)
+    except TimeoutError:
+        raise SessionBusyError(session_id, round(time.monotonic() - start, 3)) from None
+    try:
+        yield
+    finally:
+        lock.release()
