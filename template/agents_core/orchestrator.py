@@ -250,7 +250,11 @@ class AgentOrchestrator:
         names = self.run_guardrails()
         if not names:
             return
-        context = self.setup_context(**context_data)
+        try:  # not setup_context(): that is execute()'s, once per run
+            context = self.context_class(**context_data)
+        except TypeError:
+            context = self.setup_context(**context_data)  # raises the error listing the fields
+        context.user_query = user_query
         for definition in self.runner.factory.guardrails.get_many(names):
             outcome = definition.check(context, user_query)
             if inspect.isawaitable(outcome):

@@ -17,6 +17,10 @@ _GREETINGS = frozenset(
     {"hello", "hi", "hey", "hiya", "howdy", "greetings", "morning", "afternoon", "evening"}
 )
 _LOW_WORDS = frozenset({"lowest", "least", "smallest", "fewest", "bottom", "worst", "minimum"})
+_HIGH_WORDS = frozenset(
+    {"highest", "most", "top", "best", "largest", "biggest", "maximum", "max", "leading"}
+)
+_MAX_ROWS = 10
 # Sentences (or clauses after ';') that tell the model what to do, not what happened.
 _ADVICE = re.compile(
     r"^(say|tell|ask|do not|don't|never|always|try|please|use|answer|explain|mention)\b",
@@ -56,9 +60,12 @@ def describe_result(tool: str, result: Any, turn: Turn) -> str:
             return f"{result['expression']} = {_number(value)}."
         rows = result.get("rows")
         if isinstance(rows, list) and rows and all(isinstance(row, Mapping) for row in rows):
-            sentence = _ranked(result, rows, lowest=bool(words(turn.user_text) & _LOW_WORDS))
-            if sentence:
-                return sentence
+            asked = words(turn.topic_text)
+            lowest = bool(words(turn.user_text) & _LOW_WORDS)
+            sentence = (
+                _ranked(result, rows, lowest=lowest) if lowest or asked & _HIGH_WORDS else None
+            )
+            return sentence or _listing(tool, rows)
         if "temperature_c" in result:
             return _weather(result)
         if isinstance(result.get("summary"), str):
@@ -106,6 +113,12 @@ def _ranked(result: Mapping[str, Any], rows: list[Any], *, lowest: bool) -> str 
             sentence += f" over {groups} {_plural(dimension, groups)}"
         sentence += ")"
     return sentence + "."
+
+
+def _listing(tool: str, rows: list[Any]) -> str:
+    shown = "; ".join(_fields(row) for row in rows[:_MAX_ROWS])
+    more = f"; and {len(rows) - _MAX_ROWS} more" if len(rows) > _MAX_ROWS else ""
+    return f"The {_label(tool)} tool returned {len(rows)} rows: {shown}{more}."
 
 
 def _weather(result: Mapping[str, Any]) -> str:
