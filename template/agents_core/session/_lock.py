@@ -40,9 +40,10 @@ class TicketQueue(Protocol):
 
 @contextlib.asynccontextmanager
 async def ticket_lock(
-    queue: TicketQueue, session_id: str, wait: float, lease: float = LEASE_SECONDS
+    queue: TicketQueue, session_id: str, wait: float, lease: float | None = None
 ) -> AsyncIterator[None]:
     """Hold the session while the block runs; SessionBusyError after `wait` s of waiting."""
+    lease = LEASE_SECONDS if lease is None else lease
     owner = uuid.uuid4().hex
     ticket = await queue.take_ticket(owner, lease)
     try:
