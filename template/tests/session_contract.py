@@ -214,21 +214,27 @@ class SessionContract:
                 assert await turn.get_items() == [user_message("first")]
                 await turn.add_items([assistant_message("draft")])
                 turn.set_answer("one")
-            with pytest.raises(RuntimeError):
+
+            async def failing_turn() -> None:
                 async with session.turn("second") as turn:
                     await turn.add_items([assistant_message("half")])
                     raise RuntimeError("the model failed")
+
+            with pytest.raises(RuntimeError):
+                await failing_turn()
             assert texts(await session.get_items()) == ["first", "one"]
 
     async def test_turns_on_one_session_wait_for_each_other(self, session_url: str) -> None:
         session_id = fresh_id("serial")
 
         async def one_turn(index: int) -> None:
-            async with AgentSession(session_id, url=session_url) as session:
-                async with session.turn(f"q{index}") as turn:
-                    seen = len(turn.history)
-                    await asyncio.sleep(0.01)  # give another turn the chance to interleave
-                    turn.set_answer(f"a{index} after {seen}")
+            async with (
+                AgentSession(session_id, url=session_url) as session,
+                session.turn(f"q{index}") as turn,
+            ):
+                seen = len(turn.history)
+                await asyncio.sleep(0.01)  # give another turn the chance to interleave
+                turn.set_answer(f"a{index} after {seen}")
 
         await asyncio.gather(*(one_turn(i) for i in range(6)))
         async with AgentSession(session_id, url=session_url) as session:
@@ -241,13 +247,14 @@ class SessionContract:
 
     async def test_a_busy_session_fails_after_the_wait(self, session_url: str) -> None:
         session_id = fresh_id("busy")
-        async with AgentSession(session_id, url=session_url) as holder:
-            async with holder.turn("long turn"):
-                async with AgentSession(session_id, url=session_url) as other:
-                    with pytest.raises(SessionBusyError, match="is busy") as caught:
-                        async with other.turn("waits", wait_seconds=0.3):
-                            pass
-                    assert 0.3 <= caught.value.waited < 5
+        async with (
+            AgentSession(session_id, url=session_url) as holder,
+            holder.turn("long turn"),
+            AgentSession(session_id, url=session_url) as other,
+        ):
+            with pytest.raises(SessionBusyError, match="is busy") as caught:
+                await other.turn("waits", wait_seconds=0.3).__aenter__()
+            assert 0.3 <= caught.value.waited < 5
         async with AgentSession(session_id, url=session_url) as later:
             async with later.turn("after") as turn:
                 turn.set_answer("free again")
@@ -255,7 +262,8 @@ class SessionContract:
 
     async def test_a_killed_holder_does_not_wedge_the_session(self, session_url: str) -> None:
         session_id = fresh_id("killed")
-        done = subprocess.run(
+        done = await asyncio.to_thread(
+            subprocess.run,
             [sys.executable, "-c", DIES_HOLDING_THE_LOCK, session_id, session_url],
             capture_output=True,
             text=True,

@@ -135,6 +135,8 @@ def test_an_unknown_flow_lists_the_known_ones() -> None:
         ({"query": "q", "colour": "red"}, r"unknown parameter\(s\) colour"),
         ({}, r"missing required parameter\(s\) query"),
         ({"queries": "not a list"}, r"Parameters: queries \(list\[str\], required\)"),
+        ({"query": "q", "agent": "nobody"}, r"unknown agent 'nobody'. Agents: .*assistant"),
+        ({"query": "q", "session_id": "no spaces"}, r"Invalid session id 'no spaces'"),
     ],
 )
 def test_bad_parameters_are_refused_with_the_flows_parameters(
