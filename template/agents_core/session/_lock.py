@@ -49,11 +49,16 @@ async def ticket_lock(
     try:
         start = time.monotonic()
         poll = _FIRST_POLL
-        while not await queue.is_first(owner, ticket, lease):
+        while True:
+            released = _release_event(session_id)  # taken before looking: no missed wake-up
+            if await queue.is_first(owner, ticket, lease):
+                break
             waited = time.monotonic() - start
             if waited >= wait:
                 raise SessionBusyError(session_id, round(waited, 3))
-            await asyncio.sleep(min(poll, wait - waited))
+            # Another process's release is seen by polling; this process's at once.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(released.wait(), min(poll, wait - waited))
             poll = min(poll * 1.5, _MAX_POLL)
         heartbeat = asyncio.create_task(_keep_alive(queue, owner, ticket, lease))
         try:
@@ -65,6 +70,20 @@ async def ticket_lock(
     finally:
         # Shielded: a cancelled turn must still give the session to the next one.
         await asyncio.shield(queue.drop_ticket(owner, ticket))
+        _release_event(session_id).set()
+        _releases.pop(_loop_key(session_id), None)
+
+
+_releases: dict[str, asyncio.Event] = {}
+
+
+def _loop_key(session_id: str) -> str:
+    return f"{id(asyncio.get_running_loop())}:{session_id}"
+
+
+def _release_event(session_id: str) -> asyncio.Event:
+    """Set when a turn of this process on `session_id` ends (then replaced by a new one)."""
+    return _releases.setdefault(_loop_key(session_id), asyncio.Event())
 
 
 async def _keep_alive(queue: TicketQueue, owner: str, ticket: int, lease: float) -> None:
@@ -80,7 +99,7 @@ _local_locks: dict[str, asyncio.Lock] = {}
 async def local_lock(key: str, session_id: str, wait: float) -> AsyncIterator[None]:
     """An in-process lock (for custom SDK backends, whose storage offers none of its own)."""
     # asyncio locks belong to one event loop: one lock per loop and key.
-    lock = _local_locks.setdefault(f"{id(asyncio.get_running_loop())}:{key}", asyncio.Lock())
+    lock = _local_locks.setdefault(_loop_key(key), asyncio.Lock())
     start = time.monotonic()
     try:
         await asyncio.wait_for(lock.acquire(), wait)
