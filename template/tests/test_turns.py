@@ -148,8 +148,9 @@ async def test_a_failed_run_leaves_the_session_as_it_was() -> None:
     session_id = fresh_id("failed")
     await AgentOrchestrator().run("What is 1 + 1?", session_id=session_id)
     before = await stored(session_id)
-    # The router answers, the specialist's second model call fails.
-    failing = RoutingOrchestrator(runner=AgentRunner(model=CountingModel(fail_at=3)))
+    # The second model call of the run fails (the assistant's, after its tool call or the
+    # router's classification): some of the turn's work is done, none of it may stay.
+    failing = RoutingOrchestrator(runner=AgentRunner(model=CountingModel(fail_at=2)))
     with pytest.raises(AgentRunError):
         await failing.run("What is 2 + 2?", session_id=session_id)
     assert await stored(session_id) == before

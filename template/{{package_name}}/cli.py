@@ -173,21 +173,7 @@ def _list_agents(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn  # only installed with the api package
 
-    from api.deps import API_KEY_HEADER
-    from api.settings import ApiSettings
-
-    base = f"http://{_url_host(args.host)}:{args.port}"
-    key = (
-        f"required (header {API_KEY_HEADER}, set by API_KEY)"
-        if ApiSettings().api_key is not None
-        else "not required (set API_KEY to require one)"
-    )
-    print(
-        f"{PROJECT_NAME} API on {base}\n  playground: {base}/\n  API docs:   {base}/docs\n"
-        f"  API key:    {key}",
-        file=sys.stderr,
-        flush=True,
-    )
+    print(_serve_banner(args.host, args.port), file=sys.stderr, flush=True)
     uvicorn.run(
         "api:create_app",
         factory=True,
@@ -199,6 +185,23 @@ def _serve(args: argparse.Namespace) -> int:
         timeout_graceful_shutdown=5,
     )
     return EXIT_OK
+
+
+def _serve_banner(host: str, port: int) -> str:
+    """Where the API listens, its playground, and whether clients need a key."""
+    from api.deps import API_KEY_HEADER
+    from api.settings import ApiSettings
+
+    base = f"http://{_url_host(host)}:{port}"
+    key = (
+        f"required (header {API_KEY_HEADER}, set by API_KEY)"
+        if ApiSettings().api_key is not None
+        else "not required (set API_KEY to require one)"
+    )
+    return (
+        f"{PROJECT_NAME} API on {base}\n  playground: {base}/\n  API docs:   {base}/docs\n"
+        f"  API key:    {key}"
+    )
 
 
 def _url_host(host: str) -> str:
