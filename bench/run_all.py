@@ -33,6 +33,7 @@ FULL = {
     "api_repeats": 3,
     "workflow": 30,
     "fanout": 5,
+    "turns": 30,
 }
 QUICK = {
     "overhead": 60,
@@ -43,6 +44,7 @@ QUICK = {
     "api_repeats": 1,
     "workflow": 10,
     "fanout": 2,
+    "turns": 8,
 }
 
 
@@ -147,6 +149,19 @@ def summary_rows(results: dict[str, Any]) -> list[list[object]]:
                     s["ratio"],
                 ]
             )
+    turns = results.get("session_serialization", {})
+    if "one session" in turns:
+        clients = turns["one session"]["clients"]
+        base = turns[f"{clients} sessions"]
+        rows.append(
+            [
+                f"session_serialization {clients} clients, one session",
+                f"{turns['one session']['median']:.1f} ms",
+                f"{clients} clients, {clients} sessions",
+                f"{base['median']:.1f} ms",
+                turns["one session"]["ratio"],
+            ]
+        )
     renders = results.get("render_time", {})
     if renders:
         base = renders["trivial template"]["median"]
@@ -170,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         action="append",
-        choices=["overhead", "imports", "render", "api", "workflow"],
+        choices=["overhead", "imports", "render", "api", "workflow", "turns"],
         help="run only these benchmarks (repeatable)",
     )
     parser.add_argument(
@@ -180,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     counts = dict(QUICK if args.quick else FULL)
     if args.import_runs:
         counts["imports"] = args.import_runs
-    only = set(args.only or ["overhead", "imports", "render", "api", "workflow"])
+    only = set(args.only or ["overhead", "imports", "render", "api", "workflow", "turns"])
 
     _project.check_runtime()
     print(f"== run_all: {_project.machine_line()}")
@@ -221,6 +236,16 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
 
+    if "turns" in only:
+        results.update(
+            _run(
+                "session_serialization.py",
+                [f"--rounds={counts['turns']}"],
+                env,
+                work / "turns.json",
+            )
+        )
+
     print("\n== summary (medians; ratio = median / baseline median, same run)")
     rows = summary_rows(results)
     print(_project.table(["benchmark", "median", "baseline", "baseline median", "ratio"], rows))
@@ -231,6 +256,7 @@ def main(argv: list[str] | None = None) -> int:
         "render": "render_time",
         "api": "api_throughput",
         "workflow": "workflow_overhead",
+        "turns": "session_serialization",
     }
     return 0 if all(expected[name] in results for name in only) else 1
 

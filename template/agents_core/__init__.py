@@ -33,6 +33,8 @@ _EXPORTS: dict[str, str] = {
     "RoutingOrchestrator": "agents_core.orchestrator",
     "SafetyGuard": "agents_core.services.safety",
     "SafetyLimitExceeded": "agents_core.exceptions",
+    "SessionBusyError": "agents_core.exceptions",
+    "SessionTurn": "agents_core.session.turn",
     "Settings": "agents_core.config",
     "StreamEvent": "agents_core.services.streaming",
     "StreamingHelper": "agents_core.services.streaming",
@@ -74,6 +76,8 @@ __all__ = [
     "RoutingOrchestrator",
     "SafetyGuard",
     "SafetyLimitExceeded",
+    "SessionBusyError",
+    "SessionTurn",
     "Settings",
     "StreamEvent",
     "StreamingHelper",
@@ -117,6 +121,7 @@ if TYPE_CHECKING:
         GuardrailTripped,
         InvalidSessionIdError,
         SafetyLimitExceeded,
+        SessionBusyError,
         UnknownNameError,
     )
     from agents_core.llm.offline_model import OfflineModel
@@ -148,3 +153,4 @@ if TYPE_CHECKING:
     from agents_core.services.safety import SafetyGuard
     from agents_core.services.streaming import StreamEvent, StreamingHelper
     from agents_core.session.agent_session import AgentSession
+    from agents_core.session.turn import SessionTurn

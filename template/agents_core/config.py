@@ -54,6 +54,13 @@ class Settings(BaseSettings):
         description="Where sessions are stored; empty means sqlite:///<data_dir>/sessions.db.",
     )
     session_max_items: int = Field(default=200, ge=2, le=100_000)
+    session_lock_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="How long a turn waits for the turn before it on the same session "
+        "(then SessionBusyError, HTTP 409).",
+    )
     max_turns: int = Field(default=10, ge=1, le=100)
     max_input_chars: int = Field(default=8_000, ge=1, le=1_000_000)
     tracing: Literal["auto", "on", "off"] = Field(

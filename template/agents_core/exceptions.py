@@ -52,6 +52,21 @@ class InvalidSessionIdError(AgentsCoreError, ValueError):
     """A session id does not match the allowed pattern."""
 
 
+class SessionBusyError(AgentsCoreError):
+    """Another turn held the session longer than the wait allowed (SESSION_LOCK_TIMEOUT_SECONDS)."""
+
+    def __init__(self, session_id: str, waited: float) -> None:
+        self.session_id = session_id
+        self.waited = waited
+        super().__init__(
+            f"Session {session_id!r} is busy: another turn has held it for {waited:g} s. "
+            "Retry when that turn has finished, or raise SESSION_LOCK_TIMEOUT_SECONDS."
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.session_id, self.waited))
+
+
 class GuardrailTripped(AgentsCoreError):
     """An input guardrail refused the input of an agent."""
 

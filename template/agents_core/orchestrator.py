@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
+import inspect
 import uuid
 from collections.abc import AsyncGenerator
 from contextvars import ContextVar
@@ -11,10 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agents.items import TResponseInputItem
+from agents.memory import SessionABC
 
 from agents_core.config import get_settings
 from agents_core.core.runner import AgentRunner, RunInput, as_core_error
-from agents_core.exceptions import AgentsCoreError, ConfigurationError
+from agents_core.exceptions import AgentsCoreError, ConfigurationError, GuardrailTripped
 from agents_core.models.context import AgentContext
 from agents_core.models.outputs.intent import IntentOutput
 from agents_core.registry.agent_registry import AgentRegistry
@@ -23,38 +26,84 @@ from agents_core.services.routing import IntentRouter
 from agents_core.services.safety import SafetyGuard
 from agents_core.services.streaming import StreamEvent, StreamingHelper
 from agents_core.session.agent_session import AgentSession, validate_session_id
+from agents_core.session.turn import SessionTurn
 from agents_core.utils.messages import to_text
 
 
 @dataclass
 class _RunState:
-    """What one `run()` shares with the `run_agent` calls inside it (per asyncio task)."""
+    """What one `run()` shares with the `run_agent` calls inside it (per asyncio task).
+
+    It holds the turn of every session the run uses: the turn is opened (the session's lock
+    taken, its history read) when the first agent runs on that session, and is committed when
+    the run succeeds or discarded when it fails.
+    """
 
     query: str
     session_id: str | None
     guard: SafetyGuard
     streaming: StreamingHelper | None = None
-    delivered: set[str] = field(default_factory=set)
     sessions: list[AgentSession] = field(default_factory=list)
+    turns: dict[str, SessionTurn] = field(default_factory=dict)
+    stack: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
+    closed: bool = False
+
+    async def turn_for(self, session: AgentSession) -> SessionTurn:
+        turn = self.turns.get(session.session_id)
+        if turn is None:
+            turn = await self.stack.enter_async_context(session.turn(self.query))
+            self.turns[session.session_id] = turn
+        return turn
+
+    async def commit(self, answer: str) -> None:
+        """The run succeeded: store every open turn with `answer` as its final answer."""
+        for turn in self.turns.values():
+            turn.set_answer(answer)
+        await self.stack.aclose()
+        await self.aclose()
 
     async def aclose(self) -> None:
-        """Release the sessions' connections (the run is over)."""
-        for session in self.sessions:
-            await session.aclose()
-        self.sessions.clear()
+        """Discard turns not committed, release the locks and the sessions' connections."""
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            failed = _RunFailed("the run did not finish; its turn is not stored")
+            await self.stack.__aexit__(type(failed), failed, None)
+        finally:
+            for session in self.sessions:
+                await session.aclose()
+            self.sessions.clear()
+
+
+class _RunFailed(Exception):
+    """Thrown into the open turns of a run that did not finish, so that they store nothing."""
 
 
 _current_run: ContextVar[_RunState | None] = ContextVar("agents_core_run", default=None)
 
 
+def _answer_text(outcome: Any) -> str:
+    """The text of a run's final answer (`execute()` returns a dict with "result", or it)."""
+    result = outcome.get("result") if isinstance(outcome, dict) else outcome
+    return to_text(result)
+
+
 class AgentOrchestrator:
     """Runs agents in code: your `execute` decides which agent runs when.
 
-    `run()` validates the query, opens the run (safety guard, streaming, session id) and calls
-    `execute()`, which subclasses override. Inside it, `setup_session()`, `setup_context()` and
-    `run_agent()` do the work; the user's query reaches the session once, with the first agent
-    that runs on it, and later agents see it in the history. `stream()` runs the same
-    `execute()` and yields `StreamEvent`s.
+    `run()` validates the query, checks the run's input guardrails on it (before any agent,
+    model call or session write), opens the run (safety guard, streaming, session id) and
+    calls `execute()`, which subclasses override. Inside it, `setup_session()`,
+    `setup_context()` and `run_agent()` do the work. `stream()` runs the same `execute()` and
+    yields `StreamEvent`s.
+
+    A run is one turn of its session: the turn takes the session's lock (turns on one session
+    wait for each other, across processes) and is stored whole when the run succeeds: the
+    user's message, the tool calls and results of the agents that did the work, and the final
+    answer. A failed run stores nothing. Orchestration agents (`metadata["role"] ==
+    "orchestration"`: router, planner, synthesizer) read the history and the turn so far as
+    their input and write nothing to the session.
 
     The default `execute()` runs `default_agent` and returns
     ``{"success": True, "agent": ..., "result": ..., "session_id": ...}``.
@@ -62,6 +111,9 @@ class AgentOrchestrator:
 
     default_agent: str = "assistant"
     context_class: type[AgentContext] = AgentContext
+    input_guardrails: tuple[str, ...] | None = None
+    """Guardrails checked on the user's input before anything runs; None: those of
+    `default_agent` (see `run_guardrails()`)."""
 
     def __init__(
         self,
@@ -96,7 +148,11 @@ class AgentOrchestrator:
         state = self._open_run(user_query, session_id, self.streaming)
         token = _current_run.set(state)
         try:
-            return await self.execute(user_query, dict(context_data or {}))
+            data = dict(context_data or {})
+            await self.check_input(user_query, data)
+            outcome = await self.execute(user_query, data)
+            await state.commit(_answer_text(outcome))
+            return outcome
         finally:
             _current_run.reset(token)
             await state.aclose()
@@ -123,7 +179,7 @@ class AgentOrchestrator:
         """Run the workflow and yield its events: run_start ... answer | error, then done.
 
         Errors are reported as an `error` event (with the exception type as `code`), never
-        raised into the consumer; closing the iterator cancels the run.
+        raised into the consumer; closing the iterator cancels the run (nothing is stored).
         """
         queue: asyncio.Queue[StreamEvent] = asyncio.Queue()
         helper = StreamingHelper(queue.put_nowait)
@@ -133,12 +189,17 @@ class AgentOrchestrator:
         async def work() -> None:
             token = _current_run.set(state)
             try:
-                outcome = await self.execute(user_query, dict(context_data or {}))
+                data = dict(context_data or {})
+                await self.check_input(user_query, data)
+                outcome = await self.execute(user_query, data)
                 answer = outcome.get("result") if isinstance(outcome, dict) else outcome
+                await state.commit(_answer_text(outcome))  # stored before the client hears it
                 helper.emit_answer(answer, sources=list(state.guard.runs))
             except AgentsCoreError as error:
+                await state.aclose()
                 helper.emit_error(str(error), code=type(error).__name__)
             except Exception as error:  # a bug in execute(): report it, do not hang the stream
+                await state.aclose()
                 helper.emit_error(f"{type(error).__name__}: {error}", code="InternalError")
             finally:
                 _current_run.reset(token)
@@ -173,6 +234,34 @@ class AgentOrchestrator:
             validate_session_id(session_id)
         guard = SafetyGuard(max_agent_runs=self.max_agent_runs)
         return _RunState(query=user_query, session_id=session_id, guard=guard, streaming=streaming)
+
+    def run_guardrails(self) -> list[str]:
+        """The guardrails `check_input` applies: `input_guardrails`, else `default_agent`'s."""
+        if self.input_guardrails is not None:
+            return list(self.input_guardrails)
+        return list(self.agents.get(self.default_agent).guardrails)
+
+    async def check_input(self, user_query: str, context_data: dict[str, Any]) -> None:
+        """Check the run's guardrails on the user's input; raise GuardrailTripped on refusal.
+
+        Runs before any agent, model call or session write, so a refused input is neither
+        stored nor sent anywhere.
+        """
+        names = self.run_guardrails()
+        if not names:
+            return
+        try:  # not setup_context(): that is execute()'s, once per run
+            context = self.context_class(**context_data)
+        except TypeError:
+            context = self.setup_context(**context_data)  # raises the error listing the fields
+        context.user_query = user_query
+        for definition in self.runner.factory.guardrails.get_many(names):
+            outcome = definition.check(context, user_query)
+            if inspect.isawaitable(outcome):
+                outcome = await outcome
+            ok, message = outcome
+            if not ok:
+                raise GuardrailTripped(definition.name, message or "input refused")
 
     # -- building blocks -----------------------------------------------------------------------
 
@@ -212,25 +301,36 @@ class AgentOrchestrator:
         input: RunInput | None = None,
         *,
         final: bool = False,
+        internal: bool | None = None,
     ) -> Any:
         """Run one agent and return its final output (a string or its output type).
 
-        Without `input`, the agent gets the run's query the first time the session is used and
-        only the session's history after that. The output is recorded in
-        `context.agent_outputs[agent_name]`. `final=True` marks the agent whose text is the
-        answer (streaming clients show its tokens as the answer).
+        Inside `run()`, an agent with a session works on the run's turn: it sees the history
+        and the turn so far (the run's own query first), and its items join the turn. An
+        `internal` agent (default: `metadata["role"] == "orchestration"`) gets the same
+        conversation as explicit input and writes nothing. `input` replaces what the agent
+        is given. Outside `run()`, the agent gets `input` or `context.user_query` and writes
+        to `session` directly. The output is recorded in `context.agent_outputs[agent_name]`.
+        `final=True` marks the agent whose text is the answer (streaming clients show its
+        tokens as the answer).
         """
         state = _current_run.get()
         context = context if context is not None else self.setup_context()
-        run_input = self._input_for(state, session, context, input)
+        definition = self.runner.factory.definition(agent_name)
+        if internal is None:
+            internal = definition.metadata.get("role") == "orchestration"
         if state is not None:
             state.guard.check(agent_name, to_text(input) if input is not None else "")
+        run_input, run_session = await self._input_for(state, session, context, input, internal)
         helper = state.streaming if state is not None else None
         if helper is None:
-            result = await self.runner.run(agent_name, run_input, session=session, context=context)
+            result = await self.runner.run(
+                agent_name, run_input, session=run_session, context=context
+            )
             return result.final_output
-        definition = self.runner.factory.definition(agent_name)
-        streamed = self.runner.run_streamed(agent_name, run_input, session=session, context=context)
+        streamed = self.runner.run_streamed(
+            agent_name, run_input, session=run_session, context=context
+        )
         helper.emit_status(f"running {agent_name}", agent_name)
         helper.emit_agent_start(
             agent_name,
@@ -248,26 +348,27 @@ class AgentOrchestrator:
     _run_agent = run_agent
     """The spec's name for `run_agent`."""
 
-    def _input_for(
+    async def _input_for(
         self,
         state: _RunState | None,
         session: AgentSession | None,
         context: AgentContext,
         input: RunInput | None,
-    ) -> RunInput:
-        if input is not None:
-            return input
-        query = state.query if state is not None else context.user_query
-        if not query:
-            raise ValueError("run_agent outside run() needs an input or context.user_query.")
-        if session is None:
-            return query
+        internal: bool,
+    ) -> tuple[RunInput, SessionABC | None]:
+        """What the agent is given and the session it writes to (None: it writes nothing)."""
         if state is None:
-            return query
-        if session.session_id in state.delivered:
-            return list[TResponseInputItem]()
-        state.delivered.add(session.session_id)
-        return query
+            if input is not None:
+                return input, session
+            if not context.user_query:
+                raise ValueError("run_agent outside run() needs an input or context.user_query.")
+            return context.user_query, session
+        if session is None:
+            return (input if input is not None else state.query), None
+        turn = await state.turn_for(session)
+        if internal:
+            return (input if input is not None else turn.conversation()), None
+        return (input if input is not None else list[TResponseInputItem]()), turn
 
     def register_guardrail(
         self, name: str, check: GuardrailCheck, *, description: str = "", replace: bool = False
@@ -279,9 +380,11 @@ class AgentOrchestrator:
 class RoutingOrchestrator(AgentOrchestrator):
     """Intent router -> the specialist for that intent -> synthesizer.
 
-    Routes come from the agent registry: every agent whose `metadata["intent"]` is set handles
-    that intent; anything else goes to `default_agent`. With no routable agent it runs
-    `default_agent` directly.
+    The router and the synthesizer are orchestration agents: they read the conversation and
+    the turn so far and store nothing; the specialist's tool calls and the synthesizer's
+    answer are what the turn stores. Routes come from the agent registry: every agent whose
+    `metadata["intent"]` is set handles that intent; anything else goes to `default_agent`.
+    With no routable agent it runs `default_agent` directly.
     """
 
     router_agent = "intent_router"
@@ -298,6 +401,22 @@ class RoutingOrchestrator(AgentOrchestrator):
             if definition.metadata.get("intent")
         }
         return IntentRouter(routes=routes, default=self.default_agent, registry=self.agents)
+
+    def run_guardrails(self) -> list[str]:
+        """`input_guardrails`, else the guardrails that every agent it may route to has.
+
+        The specialist is not known before the router runs, so what all of them refuse is
+        checked first; a specialist's own further guardrails still run before its model does.
+        """
+        if self.input_guardrails is not None:
+            return list(self.input_guardrails)
+        router = self.router()
+        names = {self.default_agent, *router.routes.values()}
+        shared = list(self.agents.get(self.default_agent).guardrails)
+        for name in names:
+            own = set(self.agents.get(name).guardrails)
+            shared = [guardrail for guardrail in shared if guardrail in own]
+        return shared
 
     async def execute(self, user_query: str, context_data: dict[str, Any]) -> Any:
         session = self.setup_session()

@@ -44,6 +44,7 @@ _ENV_VARS = (
     "DEFAULT_MODEL",
     "SESSION_URL",
     "SESSION_MAX_ITEMS",
+    "SESSION_LOCK_TIMEOUT_SECONDS",
     "MAX_TURNS",
     "MAX_INPUT_CHARS",
     "TRACING",
@@ -144,3 +145,22 @@ def server_url(backend: str) -> str:
             pytrace=False,
         )
     pytest.skip(f"{backend} session tests need a server: set {var} ({how})")
+
+
+def project_backends() -> list[str]:
+    """The session backends this project was made for: SQLite always, plus its server's."""
+    from agents_core._defaults import SESSION_BACKEND
+
+    return ["sqlite"] if SESSION_BACKEND == "sqlite" else ["sqlite", SESSION_BACKEND]
+
+
+@pytest.fixture(params=project_backends())
+def backend_url(
+    request: pytest.FixtureRequest, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> str:
+    """SESSION_URL set to each backend of the project in turn (a real server for Redis/PG)."""
+    backend = str(request.param)
+    url = f"sqlite:///{data_dir / 'sessions.db'}" if backend == "sqlite" else server_url(backend)
+    monkeypatch.setenv("SESSION_URL", url)
+    get_settings.cache_clear()
+    return url

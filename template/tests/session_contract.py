@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from agents_core.core import AgentRunner
+from agents_core.exceptions import SessionBusyError
 from agents_core.llm import OfflineModel
 from agents_core.session import AgentSession, list_sessions
 from agents_core.session.agent_session import SUMMARY_PREFIX
@@ -36,6 +37,23 @@ from agents_core.utils import assistant_message, user_message
 async def main() -> None:
     async with AgentSession(sys.argv[1], url=sys.argv[2], title="restart") as session:
         await session.add_items([user_message("before restart"), assistant_message("kept")])
+
+asyncio.run(main())
+"""
+
+
+# Takes the turn lock of a session with a short lease, then dies without releasing it.
+DIES_HOLDING_THE_LOCK = """
+import asyncio, os, signal, sys
+from agents_core.session import AgentSession, _lock
+
+_lock.LEASE_SECONDS = 0.5
+
+async def main() -> None:
+    session = AgentSession(sys.argv[1], url=sys.argv[2])
+    async with session.turn("never stored"):
+        print("holding", flush=True)
+        os.kill(os.getpid(), signal.SIGKILL)
 
 asyncio.run(main())
 """
@@ -187,3 +205,75 @@ class SessionContract:
         async with AgentSession(fresh_id("json"), url=session_url) as session:
             await session.add_items([assistant_message(json.dumps({"category": "math"}))])
             assert texts(await session.get_items()) == ["category: math"]
+
+    # -- turns: one at a time per session, stored whole or not at all --------------------------
+
+    async def test_a_turn_is_stored_whole_or_not_at_all(self, session_url: str) -> None:
+        async with AgentSession(fresh_id("turn"), url=session_url) as session:
+            async with session.turn("first") as turn:
+                assert await turn.get_items() == [user_message("first")]
+                await turn.add_items([assistant_message("draft")])
+                turn.set_answer("one")
+
+            async def failing_turn() -> None:
+                async with session.turn("second") as turn:
+                    await turn.add_items([assistant_message("half")])
+                    raise RuntimeError("the model failed")
+
+            with pytest.raises(RuntimeError):
+                await failing_turn()
+            assert texts(await session.get_items()) == ["first", "one"]
+
+    async def test_turns_on_one_session_wait_for_each_other(self, session_url: str) -> None:
+        session_id = fresh_id("serial")
+
+        async def one_turn(index: int) -> None:
+            async with (
+                AgentSession(session_id, url=session_url) as session,
+                session.turn(f"q{index}") as turn,
+            ):
+                seen = len(turn.history)
+                await asyncio.sleep(0.01)  # give another turn the chance to interleave
+                turn.set_answer(f"a{index} after {seen}")
+
+        await asyncio.gather(*(one_turn(i) for i in range(6)))
+        async with AgentSession(session_id, url=session_url) as session:
+            stored = texts(await session.get_items())
+        questions = stored[0::2]
+        assert sorted(questions) == [f"q{i}" for i in range(6)]
+        for position, (question, answer) in enumerate(zip(questions, stored[1::2], strict=True)):
+            # Each answer follows its own question, and each turn saw every turn before it.
+            assert answer == f"a{question[1:]} after {2 * position}"
+
+    async def test_a_busy_session_fails_after_the_wait(self, session_url: str) -> None:
+        session_id = fresh_id("busy")
+        async with (
+            AgentSession(session_id, url=session_url) as holder,
+            holder.turn("long turn"),
+            AgentSession(session_id, url=session_url) as other,
+        ):
+            with pytest.raises(SessionBusyError, match="is busy") as caught:
+                await other.turn("waits", wait_seconds=0.3).__aenter__()
+            assert 0.3 <= caught.value.waited < 5
+        async with AgentSession(session_id, url=session_url) as later:
+            async with later.turn("after") as turn:
+                turn.set_answer("free again")
+            assert texts(await later.get_items()) == ["long turn", "after", "free again"]
+
+    async def test_a_killed_holder_does_not_wedge_the_session(self, session_url: str) -> None:
+        session_id = fresh_id("killed")
+        done = await asyncio.to_thread(
+            subprocess.run,
+            [sys.executable, "-c", DIES_HOLDING_THE_LOCK, session_id, session_url],
+            capture_output=True,
+            text=True,
+            cwd=PROJECT_ROOT,
+            env=dict(os.environ),
+            timeout=120,
+            check=False,
+        )
+        assert done.stdout == "holding\n", done.stderr
+        async with AgentSession(session_id, url=session_url) as session:
+            async with session.turn("next", wait_seconds=10) as turn:
+                turn.set_answer("not wedged")
+            assert texts(await session.get_items()) == ["next", "not wedged"]

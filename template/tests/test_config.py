@@ -104,6 +104,8 @@ def test_the_key_never_shows_in_reprs(monkeypatch: pytest.MonkeyPatch) -> None:
         ("DEFAULT_MODEL", "gpt 4", "default_model", r"single model name without spaces"),
         ("DEFAULT_MODEL", "", "default_model", r"at least 1 character"),
         ("SESSION_MAX_ITEMS", "1", "session_max_items", r"greater than or equal to 2"),
+        ("SESSION_LOCK_TIMEOUT_SECONDS", "0", "session_lock_timeout_seconds", r"greater than 0"),
+        ("SESSION_LOCK_TIMEOUT_SECONDS", "soon", "session_lock_timeout_seconds", r"valid number"),
         ("MAX_INPUT_CHARS", "0", "max_input_chars", r"greater than or equal to 1"),
         ("TRACING", "maybe", "tracing", r"Input should be 'auto', 'on' or 'off'"),
         ("LOG_LEVEL", "LOUD", "log_level", r"'DEBUG', 'INFO', 'WARNING' or 'ERROR'"),

@@ -77,7 +77,7 @@ async def test_calls_the_matching_tool_with_arguments_from_the_message(
 ) -> None:
     result = await runner.run(forecast_agent, "Give me the forecast in Paris in fahrenheit")
     assert CALLS == [("forecast", {"city": "Paris", "days": 3, "unit": "fahrenheit"})]
-    assert "high: 21.5" in result.final_output
+    assert "high 21.5" in result.final_output
     assert "Paris" in result.final_output
 
 
@@ -123,16 +123,42 @@ async def test_a_tool_that_raises_is_reported_not_invented(
 
 
 async def test_no_matching_tool_says_so(runner: AgentRunner, forecast_agent: str) -> None:
-    result = await runner.run(forecast_agent, "hello there")
-    assert "None of my tools matches" in result.final_output
+    result = await runner.run(forecast_agent, "book me a table for two")
+    assert "none of my tools (explode, forecast) fits" in result.final_output
+    assert "book me" not in result.final_output  # the user's text is not echoed back
     assert CALLS == []
+
+
+async def test_a_greeting_gets_a_greeting(runner: AgentRunner, forecast_agent: str) -> None:
+    result = await runner.run(forecast_agent, "hello there")
+    assert result.final_output == "Hello! How can I help? I can help with: explode, forecast."
+    assert CALLS == []
+
+
+async def test_advice_meant_for_the_model_is_not_repeated(runner: AgentRunner) -> None:
+    @register_tool(name="get_weather_now", description="Current weather in a city")
+    def get_weather_now(city: str) -> dict[str, Any]:
+        """Weather.
+
+        Args:
+            city: City name.
+        """
+        return {"error": f"No data for {city}; say so instead of guessing. Try again later."}
+
+    register_agent(
+        AgentDefinition(name="w", description="d", instructions="i", tools=["get_weather_now"])
+    )
+    result = await runner.run("w", "What is the weather now in Oslo?")
+    assert result.final_output == (
+        "I could not get that from the weather now tool: No data for Oslo."
+    )
 
 
 async def test_decisions_are_deterministic(runner: AgentRunner) -> None:
     first = await runner.run("assistant", "What is 12 * (3 + 4)?")
     second = await runner.run("assistant", "What is 12 * (3 + 4)?")
     assert first.final_output == second.final_output
-    assert "value: 84" in first.final_output
+    assert first.final_output == "12 * (3 + 4) = 84."
 
 
 @dataclasses.dataclass
@@ -217,14 +243,14 @@ async def test_the_agent_handed_to_uses_its_own_tools(runner: AgentRunner) -> No
     )
     result = await runner.run("front_desk", "assistant please: what is 6 * 7?")
     assert result.last_agent.name == "assistant"
-    assert "value: 42" in result.final_output
+    assert result.final_output == "6 * 7 = 42."
 
 
 async def test_call_ids_stay_unique_across_a_session(runner: AgentRunner) -> None:
     session = AgentSession("unique-ids")
     for _ in range(2):
         result = await runner.run("assistant", "What is 2 + 3?", session=session)
-        assert "value: 5" in result.final_output
+        assert result.final_output == "2 + 3 = 5."
     items = await session.get_items()
     calls = [cast(dict[str, Any], item) for item in items]
     call_ids = [item["call_id"] for item in calls if item.get("type") == "function_call"]

@@ -415,7 +415,7 @@ async def test_a_registered_guardrail_stops_a_run(
     assert model.calls == 0  # a refused input never reaches the model
 
     result = await runner.run("guarded", "What is 2 + 2?")
-    assert "value: 4" in str(result.final_output)
+    assert str(result.final_output) == "2 + 2 = 4."
 
 
 # -- discovery, snapshots, versions -------------------------------------------------------------

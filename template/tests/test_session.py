@@ -110,7 +110,7 @@ async def test_a_runner_session_carries_the_conversation(data_dir: Path) -> None
     session = AgentSession("chat-1")
 
     first = await runner.run("assistant", "What is 6 * 7?", session=session)
-    assert "value: 42" in str(first.final_output)
+    assert str(first.final_output) == "6 * 7 = 42."
     after_first = await session.get_items()
     assert [item_type(item) for item in after_first] == [
         "message",  # the user's question
@@ -120,7 +120,7 @@ async def test_a_runner_session_carries_the_conversation(data_dir: Path) -> None
     ]
 
     second = await runner.run("assistant", "What is 2 + 3?", session=session)
-    assert "value: 5" in str(second.final_output)
+    assert str(second.final_output) == "2 + 3 = 5."
     # The second run's input carried the first run's history.
     second_input = second.input if isinstance(second.input, list) else []
     assert "What is 6 * 7?" in texts(second_input)

@@ -22,6 +22,7 @@ from agents_core.exceptions import (
     GuardrailTripped,
     InvalidSessionIdError,
     SafetyLimitExceeded,
+    SessionBusyError,
     UnknownNameError,
 )
 
@@ -33,6 +34,7 @@ _HTTP_CODES = {
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
+    409: "conflict",
     413: "input_too_large",
     422: "invalid_request",
     503: "not_ready",
@@ -90,6 +92,13 @@ def from_core_error(error: AgentsCoreError | ValueError) -> ApiError:
             "guardrail_tripped",
             str(error),
             {"guardrail": error.guardrail, "agent": error.agent, "reason": error.message},
+        )
+    if isinstance(error, SessionBusyError):
+        return ApiError(
+            409,
+            "session_busy",
+            str(error),
+            {"session_id": error.session_id, "waited_seconds": error.waited},
         )
     if isinstance(error, AgentRunError):
         # The cause may hold provider details: log it, answer with its type only.

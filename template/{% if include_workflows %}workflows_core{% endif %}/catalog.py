@@ -20,7 +20,11 @@ from prefect import Flow
 from prefect.exceptions import ParameterTypeError
 from prefect.utilities.callables import parameter_schema
 
+from agents_core.exceptions import InvalidSessionIdError
+from agents_core.registry.agent_registry import get_agent_registry
+from agents_core.session.agent_session import validate_session_id
 from workflows_core import flows
+from workflows_core.datasets import DatasetError, validate_data_id
 from workflows_core.flows import orchestration
 
 _MODULES: tuple[ModuleType, ...] = (flows, orchestration)
@@ -93,9 +97,11 @@ class FlowInfo:
                 f"Flow {self.name!r}: {'; '.join(problems)}. {self.usage()}"
             )
         try:
-            return self.flow.validate_parameters(dict(values))
+            converted = self.flow.validate_parameters(dict(values))
         except ParameterTypeError as error:
             raise InvalidParametersError(f"Flow {self.name!r}: {error} {self.usage()}") from None
+        _check_values(self.name, converted)
+        return converted
 
     def usage(self) -> str:
         """One line naming every parameter, e.g. ``Parameters: query (str, required), ...``."""
@@ -124,6 +130,24 @@ class FlowInfo:
                 for p in self.parameters
             ],
         }
+
+
+def _check_values(flow: str, values: Mapping[str, Any]) -> None:
+    """What can be known before the flow starts: agent names, data ids and session ids."""
+    agent = values.get("agent")
+    registry = get_agent_registry()
+    if isinstance(agent, str) and agent and agent not in registry:
+        raise InvalidParametersError(
+            f"Flow {flow!r}: unknown agent {agent!r}. Agents: {', '.join(registry.names())} "
+            "(or leave agent empty to route by intent)."
+        )
+    try:
+        if isinstance(values.get("data_id"), str):
+            validate_data_id(values["data_id"])
+        if isinstance(values.get("session_id"), str):
+            validate_session_id(values["session_id"])
+    except (DatasetError, InvalidSessionIdError) as error:
+        raise InvalidParametersError(f"Flow {flow!r}: {error}") from None
 
 
 def catalog_name(flow: Flow[..., Any]) -> str:

@@ -113,22 +113,30 @@ async def _ask(
     return done_session
 
 
-async def _chat(args: argparse.Namespace) -> int:
+def _chat(args: argparse.Namespace) -> int:
     printer = ChatPrinter(sys.stdout, sys.stderr, as_json=args.json)
     orchestrator = _orchestrator(args.agent)
     session_id: str | None = args.session
-    if args.message:
-        await _ask(orchestrator, " ".join(args.message), session_id, printer)
-        return printer.exit_code
-    print(f"{PROJECT_NAME}: chat with your agents. Empty line or Ctrl-D to quit.", file=sys.stderr)
-    while True:
-        try:
-            message = await asyncio.to_thread(input, "you › ")
-        except EOFError:
-            break
-        if not message.strip() or message.strip().lower() in {"exit", "quit"}:
-            break
-        session_id = await _ask(orchestrator, message, session_id, printer)
+    # One event loop for the whole chat; the prompt reads stdin outside it, so Ctrl-C there
+    # stops the chat at once (no input thread left behind to wait for).
+    with asyncio.Runner() as loop:
+        if args.message:
+            used = loop.run(_ask(orchestrator, " ".join(args.message), session_id, printer))
+            if used and not args.json:
+                print(f"session: {used} (continue it with --session {used})", file=sys.stderr)
+            return printer.exit_code
+        print(
+            f"{PROJECT_NAME}: chat with your agents. Empty line, Ctrl-D or Ctrl-C to quit.",
+            file=sys.stderr,
+        )
+        while True:
+            try:
+                message = input("you › ")
+            except EOFError:
+                break
+            if not message.strip() or message.strip().lower() in {"exit", "quit"}:
+                break
+            session_id = loop.run(_ask(orchestrator, message, session_id, printer))
     return EXIT_OK
 
 
@@ -165,6 +173,7 @@ def _list_agents(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn  # only installed with the api package
 
+    print(_serve_banner(args.host, args.port), file=sys.stderr, flush=True)
     uvicorn.run(
         "api:create_app",
         factory=True,
@@ -176,6 +185,30 @@ def _serve(args: argparse.Namespace) -> int:
         timeout_graceful_shutdown=5,
     )
     return EXIT_OK
+
+
+def _serve_banner(host: str, port: int) -> str:
+    """Where the API listens, its playground, and whether clients need a key."""
+    from api.deps import API_KEY_HEADER
+    from api.settings import ApiSettings
+
+    base = f"http://{_url_host(host)}:{port}"
+    key = (
+        f"required (header {API_KEY_HEADER}, set by API_KEY)"
+        if ApiSettings().api_key is not None
+        else "not required (set API_KEY to require one)"
+    )
+    return (
+        f"{PROJECT_NAME} API on {base}\n  playground: {base}/\n  API docs:   {base}/docs\n"
+        f"  API key:    {key}"
+    )
+
+
+def _url_host(host: str) -> str:
+    """The host as a browser would type it (any-address binds are reached on localhost)."""
+    if host in ("0.0.0.0", "::", ""):
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host else host
 
 
 def has_api() -> bool:
@@ -260,7 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--agent", help="talk to this agent directly instead of the router")
     chat.add_argument("--session", help="session id, to continue a conversation")
     chat.add_argument("--json", action="store_true", help="print events as JSON lines")
-    chat.set_defaults(handler=_chat, is_async=True)
+    chat.set_defaults(handler=_chat, is_async=False)
 
     demo = commands.add_parser("demo", help="ask the sample questions (offline without a key)")
     demo.add_argument("--json", action="store_true", help="print events as JSON lines")
@@ -317,6 +350,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE if isinstance(error, ValueError) else EXIT_FAILED
     except KeyboardInterrupt:
+        print(file=sys.stderr)  # end the line the prompt (or a streamed answer) left open
         return 130
     except BrokenPipeError:  # e.g. `... agents | head`
         sys.stderr.close()

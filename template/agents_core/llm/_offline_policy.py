@@ -1,29 +1,33 @@
-"""How the offline model decides: which tools to call, with which arguments, and what to say.
+"""How the offline model decides which tools to call, with which arguments, and fills outputs.
 
-Deterministic and rule-based: it reads the latest user message, the agent's instructions and
-the JSON schemas of its tools and output type, the way a real model would read them, and
-picks by word overlap. It is a development and test model, not a language model.
+Deterministic and rule-based: it reads the latest user message (with the previous one for a
+follow-up such as "and the lowest?"), the agent's instructions and the JSON schemas of its
+tools and output type, the way a real model would read them, and picks by word overlap. What
+it says is `_offline_answers`; what it reads of the conversation is `_offline_turn`. It is a
+development and test model, not a language model.
 """
 
 from __future__ import annotations
 
-import ast
-import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from agents_core.utils.messages import item_role, item_text, item_type, to_text
+from agents_core.llm._offline_answers import compose_answer
+from agents_core.llm._offline_turn import Turn, read_turn, words
 
-_WORD = re.compile(r"[a-z0-9]+")
-# Words that say nothing about which tool or option is meant.
-_STOPWORD_TEXT = """
-a an and are as at be by can could did do does for from get give had has have how i in is it
-its me my of on or please show tell that the their them then there these this to was we were
-what when where which who why will with would you your use using run
-"""
-_STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+__all__ = [
+    "ToolCallPlan",
+    "ToolSpec",
+    "Turn",
+    "arguments_for",
+    "choose_tools",
+    "compose_answer",
+    "fill_schema",
+    "read_turn",
+    "words",
+]
 _LOCATION_PARAMS = frozenset({"city", "location", "place", "town", "country", "region_name"})
 _EXPRESSION_PARAMS = frozenset({"expression", "formula", "calculation", "math"})
 _SQL_PARAMS = frozenset({"sql", "query", "statement", "sql_query"})
@@ -41,18 +45,6 @@ _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 _QUOTED = re.compile(r"[\"“']([^\"”']{1,200})[\"”']")
 
 
-def words(text: str) -> set[str]:
-    """Content words of a text: lowercase, singular-ish, stopwords removed."""
-    found = set()
-    for word in _WORD.findall(text.lower()):
-        if word in _STOPWORDS or len(word) < 2:
-            continue
-        found.add(word)
-        if len(word) > 3 and word.endswith("s"):
-            found.add(word[:-1])
-    return found
-
-
 @dataclass
 class ToolSpec:
     """What the policy needs to know about one tool."""
@@ -66,69 +58,6 @@ class ToolSpec:
 class ToolCallPlan:
     name: str
     arguments: dict[str, Any]
-
-
-@dataclass
-class Turn:
-    """The conversation as the offline model sees it."""
-
-    user_text: str
-    instructions: str
-    tool_results: list[tuple[str, Any]] = field(default_factory=list)
-    """(tool name, parsed output) of this agent's tool calls since the latest user message."""
-    earlier_answers: list[str] = field(default_factory=list)
-    """Assistant messages since the latest user message (other agents' work)."""
-    handed_off: bool = False
-
-
-def read_turn(instructions: str | None, items: Sequence[Any], own_tools: set[str]) -> Turn:
-    last_user = -1
-    for index, item in enumerate(items):
-        if item_role(item) == "user":
-            last_user = index
-    turn = Turn(
-        user_text=item_text(items[last_user]) if last_user >= 0 else "",
-        instructions=instructions or "",
-    )
-    call_names: dict[str, str] = {}
-    for item in items[last_user + 1 :]:
-        kind = item_type(item)
-        if kind == "function_call":
-            call_names[_field(item, "call_id")] = _field(item, "name")
-        elif kind == "function_call_output":
-            name = call_names.get(_field(item, "call_id"), "")
-            if name in own_tools:
-                turn.tool_results.append((name, _parse(_field(item, "output"))))
-            elif name.startswith("transfer_to_"):
-                turn.handed_off = True
-        elif item_role(item) == "assistant":
-            text = item_text(item)
-            if text:
-                turn.earlier_answers.append(text)
-    return turn
-
-
-def _field(item: Any, key: str) -> str:
-    value = item.get(key) if isinstance(item, Mapping) else getattr(item, key, None)
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list):  # structured tool output parts
-        return "".join(str(part.get("text", "")) for part in value if isinstance(part, Mapping))
-    return "" if value is None else str(value)
-
-
-def _parse(output: str) -> Any:
-    """Tool outputs reach the model as text: JSON, or the repr of a Python dict or list."""
-    try:
-        return json.loads(output)
-    except (TypeError, ValueError):
-        pass
-    if output[:1] in "{[":
-        try:
-            return ast.literal_eval(output)
-        except (ValueError, SyntaxError, MemoryError, RecursionError):
-            pass
-    return output
 
 
 # --- tools -------------------------------------------------------------------------------
@@ -172,8 +101,8 @@ def tool_score(tool: ToolSpec, query_words: set[str], query_text: str) -> int:
 
 def choose_tools(turn: Turn, tools: Sequence[ToolSpec]) -> list[ToolCallPlan]:
     """The best-matching tool(s) for the user's message, or none when nothing fits well."""
-    query_words = words(turn.user_text)
-    scored = [(tool_score(tool, query_words, turn.user_text), tool) for tool in tools]
+    query_words = words(turn.topic_text)
+    scored = [(tool_score(tool, query_words, turn.topic_text), tool) for tool in tools]
     best = max((score for score, _ in scored), default=0)
     if best < 2:
         return []
@@ -197,7 +126,7 @@ def _argument(name: str, prop: Mapping[str, Any], root: Mapping[str, Any], turn:
     prop = _deref(prop, root)
     options = _resolve_options(prop, root)
     if options:
-        return _pick_option(options, turn.user_text, {}, prop.get("default"))
+        return _pick_option(options, turn.topic_text, {}, prop.get("default"))
     kind = _schema_type(prop, root)
     text = turn.user_text
     if kind == "string":
@@ -205,6 +134,8 @@ def _argument(name: str, prop: Mapping[str, Any], root: Mapping[str, Any], turn:
         if "city" in str(prop.get("description", "")).lower():
             lowered = "city"
         extracted = _extract(lowered, text)
+        if extracted is None and turn.is_follow_up:  # "and in Rome?" vs "what about tomorrow?"
+            extracted = _extract(lowered, turn.previous_user_text)
         if extracted is not None:
             return extracted
         quoted = _QUOTED.search(text)
@@ -318,7 +249,7 @@ def fill_schema(
     described = instruction_options(turn.instructions)
     options = _resolve_options(prop, root)
     if options:
-        return _pick_option(options, turn.user_text, described)
+        return _pick_option(options, turn.topic_text, described)
     kind = _schema_type(prop, root)
     lowered = name.lower()
     if kind == "object":
@@ -337,7 +268,7 @@ def fill_schema(
         return [fill_schema(items, root, turn, name.rstrip("s")) for _ in range(count)]
     if kind == "string":
         if lowered in _CHOICE_FIELDS and described:
-            return _pick_option(list(described), turn.user_text, described)
+            return _pick_option(list(described), turn.topic_text, described)
         if lowered in _REASON_FIELDS:
             matched = sorted(words(turn.user_text))[:8]
             return "Offline model: matched on " + (", ".join(matched) or "no keywords") + "."
@@ -364,54 +295,3 @@ def _bounded(value: float, prop: Mapping[str, Any]) -> float:
     if high is not None:
         value = min(value, float(high))
     return value
-
-
-# --- answers -----------------------------------------------------------------------------
-
-
-def compose_answer(turn: Turn) -> str:
-    """A plain-text answer built only from what the tools returned or other agents said."""
-    if turn.tool_results:
-        parts = []
-        for tool, result in turn.tool_results:
-            if isinstance(result, Mapping) and result.get("error"):
-                parts.append(f"I could not get an answer from {tool}: {result['error']}")
-            else:
-                parts.append(f"From {tool}:\n{render(result)}")
-        return "\n\n".join(parts)
-    if turn.earlier_answers:
-        return turn.earlier_answers[-1]
-    if not turn.user_text:
-        return "Hello! Ask me something."
-    return (
-        f"(offline model) You said: {turn.user_text!r}. None of my tools matches that request, "
-        "and the offline model only answers through tools. Set OPENAI_API_KEY to use a real model."
-    )
-
-
-def render(value: Any, limit: int = 25) -> str:
-    """Tool results as short readable lines (lists of rows as one line each)."""
-    if isinstance(value, Mapping):
-        lines = []
-        for key, val in value.items():
-            if isinstance(val, list) and val and all(isinstance(row, Mapping) for row in val):
-                lines.append(f"{key}:")
-                lines.extend(f"  - {_row(row)}" for row in val[:limit])
-                if len(val) > limit:
-                    lines.append(f"  ... {len(val) - limit} more")
-            else:
-                lines.append(f"{key}: {to_text(val) if not isinstance(val, str) else val}")
-        return "\n".join(lines)
-    if isinstance(value, list):
-        return "\n".join(f"- {_row(row) if isinstance(row, Mapping) else row}" for row in value)
-    return to_text(value)
-
-
-def _row(row: Mapping[str, Any]) -> str:
-    return ", ".join(f"{key}={_number(val)}" for key, val in row.items())
-
-
-def _number(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:,.2f}"
-    return str(value)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Any
 
 from agents.extensions.memory.redis_session import RedisSession
 from agents.items import TResponseInputItem
 
+from agents_core.session._lock import ticket_lock
 from agents_core.session._store import SessionMetadata, decode_item
 
 _FIELDS = ("created_at", "updated_at", "title", "user_id")
@@ -17,13 +20,17 @@ class RedisStore(RedisSession):
 
     Keys follow the SDK's layout (`<prefix>:<session id>:messages`); the session id is validated
     before it reaches a key. Metadata lives in `<prefix>:<session id>:meta` (a hash) and the
-    index of sessions in the sorted set `<prefix>:index` (score: updated_at).
+    index of sessions in the sorted set `<prefix>:index` (score: updated_at). The turn lock is
+    a ticket queue: the sorted set `<prefix>:<session id>:turns` (member: owner, score: ticket
+    from the counter `...:turns:next`) and one lease key per owner, `...:turns:<owner>`, with
+    a TTL; a queue head whose lease key is gone is dropped.
     """
 
     def __init__(self, session_id: str, *, redis_client: Any, **kwargs: Any) -> None:
         super().__init__(session_id, redis_client=redis_client, **kwargs)
         self._meta_key = f"{self._session_key}:meta"
         self._index_key = f"{self._key_prefix}:index"
+        self._turns_key = f"{self._session_key}:turns"
 
     @classmethod
     def owning(cls, session_id: str, client: Any) -> RedisStore:
@@ -85,6 +92,43 @@ class RedisStore(RedisSession):
                 if len(found) >= limit:
                     break
         return found
+
+    # -- the turn lock -------------------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def lock(self, wait: float) -> AsyncIterator[None]:
+        async with ticket_lock(self, self.session_id, wait):
+            yield
+
+    async def take_ticket(self, owner: str, lease: float) -> int:
+        ticket = int(await self._redis.incr(f"{self._turns_key}:next"))
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.set(f"{self._turns_key}:{owner}", ticket, px=int(lease * 1000))
+            pipe.zadd(self._turns_key, {owner: ticket})
+            await pipe.execute()
+        return ticket
+
+    async def is_first(self, owner: str, ticket: int, lease: float) -> bool:
+        await self.refresh_ticket(owner, ticket, lease)
+        while True:
+            head = await self._redis.zrange(self._turns_key, 0, 0)
+            if not head:
+                return False  # our own ticket was dropped as expired: keep waiting (and time out)
+            first = _text(head[0])
+            if first == owner:
+                return True
+            if await self._redis.exists(f"{self._turns_key}:{first}"):
+                return False
+            await self._redis.zrem(self._turns_key, first)  # its owner died: drop its ticket
+
+    async def refresh_ticket(self, owner: str, ticket: int, lease: float) -> None:
+        await self._redis.set(f"{self._turns_key}:{owner}", ticket, px=int(lease * 1000))
+
+    async def drop_ticket(self, owner: str, ticket: int) -> None:
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.zrem(self._turns_key, owner)
+            pipe.delete(f"{self._turns_key}:{owner}")
+            await pipe.execute()
 
     async def aclose(self) -> None:
         await self.close()

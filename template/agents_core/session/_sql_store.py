@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 from agents.extensions.memory.sqlalchemy_session import SQLAlchemySession
 from agents.items import TResponseInputItem
-from sqlalchemy import Column, Float, String, Table, delete, func, insert, select
+from sqlalchemy import Column, Float, String, Table, delete, func, insert, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from agents_core.exceptions import SessionBusyError
 from agents_core.session._store import SessionMetadata, decode_item
 
 META_TABLE = "agents_core_sessions"
@@ -21,7 +26,8 @@ class SQLStore(SQLAlchemySession):
     The metadata table joins the SDK's `MetaData` (private `_metadata`, `_messages`, `_session()`
     and `_lock_session()`; openai-agents is pinned to a minor version), so the SDK's
     `create_tables` creates it too and every change runs in one transaction under the SDK's
-    row lock of the session.
+    row lock of the session. The turn lock is a session-level advisory lock on a connection of
+    its own, so it ends with that connection if the process dies.
     """
 
     def __init__(self, session_id: str, *, engine: Any) -> None:
@@ -129,5 +135,43 @@ class SQLStore(SQLAlchemySession):
             rows = (await sess.execute(query)).all()
         return [SessionMetadata(*row) for row in rows]
 
+    @contextlib.asynccontextmanager
+    async def lock(self, wait: float) -> AsyncIterator[None]:
+        key = {"key": f"agents_core:turn:{self.session_id}"}
+        lock_sql = text("SELECT pg_advisory_lock(hashtextextended(:key, 0))")
+        start = time.monotonic()
+        async with self.engine.connect() as conn:
+            try:
+                async with conn.begin():
+                    # PostgreSQL queues waiters of one advisory lock in arrival order.
+                    await conn.execute(
+                        text("SELECT set_config('lock_timeout', :ms, true)"),
+                        {"ms": f"{max(1, int(wait * 1000))}ms"},
+                    )
+                    await conn.execute(lock_sql, key)
+            except DBAPIError as error:
+                if _is_lock_timeout(error):
+                    raise SessionBusyError(
+                        self.session_id, round(time.monotonic() - start, 3)
+                    ) from None
+                raise
+            try:
+                yield
+            finally:
+                try:
+                    unlock = text("SELECT pg_advisory_unlock(hashtextextended(:key, 0))")
+                    await conn.execute(unlock, key)
+                    await conn.commit()
+                except BaseException:
+                    # A connection that may still hold the lock never goes back to the pool.
+                    await conn.invalidate()
+                    raise
+
     async def aclose(self) -> None:
         await self.engine.dispose()
+
+
+def _is_lock_timeout(error: DBAPIError) -> bool:
+    cause = error.orig
+    code = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+    return code == "55P03" or "lock timeout" in str(cause).lower()

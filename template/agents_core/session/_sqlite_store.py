@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
+import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 from agents.items import TResponseInputItem
 from agents.memory import SQLiteSession
 
+from agents_core.session._lock import ticket_lock
 from agents_core.session._store import SessionMetadata, decode_item
 
 META_TABLE = "agents_core_sessions"
+LOCK_TABLE = "agents_core_session_turns"
 
 
 class SQLiteStore(SQLiteSession):
@@ -31,6 +36,15 @@ class SQLiteStore(SQLiteSession):
             conn.execute(
                 f"CREATE INDEX IF NOT EXISTS idx_{META_TABLE}_user "
                 f"ON {META_TABLE} (user_id, updated_at)"
+            )
+            conn.execute(
+                f"CREATE TABLE IF NOT EXISTS {LOCK_TABLE} (ticket INTEGER PRIMARY KEY "
+                "AUTOINCREMENT, session_id TEXT NOT NULL, owner TEXT NOT NULL, "
+                "expires_at REAL NOT NULL)"
+            )
+            conn.execute(
+                f"CREATE INDEX IF NOT EXISTS idx_{LOCK_TABLE}_session "
+                f"ON {LOCK_TABLE} (session_id, ticket)"
             )
             conn.commit()
 
@@ -119,6 +133,44 @@ class SQLiteStore(SQLiteSession):
         )
         rows = await self._run(lambda conn: conn.execute(sql, (user_id, user_id, limit)).fetchall())
         return [SessionMetadata(*row) for row in rows]
+
+    # -- the turn lock: a ticket queue in the same database file ---------------------------------
+
+    @contextlib.asynccontextmanager
+    async def lock(self, wait: float) -> AsyncIterator[None]:
+        async with ticket_lock(self, self.session_id, wait):
+            yield
+
+    async def take_ticket(self, owner: str, lease: float) -> int:
+        sql = f"INSERT INTO {LOCK_TABLE} (session_id, owner, expires_at) VALUES (?, ?, ?)"
+        values = (self.session_id, owner, time.time() + lease)
+        cursor = await self._run(lambda conn: conn.execute(sql, values))
+        return int(cursor.lastrowid)
+
+    async def is_first(self, owner: str, ticket: int, lease: float) -> bool:
+        def work(conn: sqlite3.Connection) -> bool:
+            now = time.time()
+            conn.execute(
+                f"DELETE FROM {LOCK_TABLE} WHERE session_id = ? AND expires_at < ?",
+                (self.session_id, now),
+            )
+            conn.execute(
+                f"UPDATE {LOCK_TABLE} SET expires_at = ? WHERE ticket = ?", (now + lease, ticket)
+            )
+            row = conn.execute(
+                f"SELECT MIN(ticket) FROM {LOCK_TABLE} WHERE session_id = ?", (self.session_id,)
+            ).fetchone()
+            return bool(row[0] == ticket)
+
+        return bool(await self._run(work))
+
+    async def refresh_ticket(self, owner: str, ticket: int, lease: float) -> None:
+        sql = f"UPDATE {LOCK_TABLE} SET expires_at = ? WHERE ticket = ?"
+        await self._run(lambda conn: conn.execute(sql, (time.time() + lease, ticket)))
+
+    async def drop_ticket(self, owner: str, ticket: int) -> None:
+        sql = f"DELETE FROM {LOCK_TABLE} WHERE ticket = ?"
+        await self._run(lambda conn: conn.execute(sql, (ticket,)))
 
     async def aclose(self) -> None:
         self.close()

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from agents.items import TResponseInputItem
 from agents.memory import SessionABC
+
+from agents_core.session._lock import local_lock
 
 logger = logging.getLogger("agents_core.session")
 
@@ -48,6 +52,12 @@ class SessionStore(Protocol):
         self, *, user_id: str | None = None, limit: int = 100
     ) -> list[SessionMetadata]:
         """Metadata of every session in this store, most recently updated first."""
+
+    def lock(self, wait: float) -> contextlib.AbstractAsyncContextManager[None]:
+        """Hold the session's turn lock (across processes where the store allows it).
+
+        Waiters get it in arrival order; SessionBusyError after `wait` seconds of waiting.
+        """
 
     async def aclose(self) -> None: ...
 
@@ -98,6 +108,12 @@ class MemoryStore:
     ) -> list[SessionMetadata]:
         found = [self._metadata] if self._metadata else []
         return [m for m in found if user_id is None or m.user_id == user_id][:limit]
+
+    @contextlib.asynccontextmanager
+    async def lock(self, wait: float) -> AsyncIterator[None]:
+        # A custom backend offers no lock of its own: this one holds within the process only.
+        async with local_lock(self.session_id, self.session_id, wait):
+            yield
 
     async def aclose(self) -> None:
         close = getattr(self.backend, "close", None)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import inspect
 import json
 import re
 import time
 import uuid
+from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, cast
 
 from agents.items import TResponseInputItem
@@ -18,6 +20,7 @@ from agents_core.config import get_settings
 from agents_core.exceptions import InvalidSessionIdError
 from agents_core.session._store import MemoryStore, SessionMetadata, SessionStore
 from agents_core.session.backends import open_store
+from agents_core.session.turn import SessionTurn
 from agents_core.utils.messages import assistant_message, item_role, item_text, item_type, to_text
 
 if TYPE_CHECKING:
@@ -48,6 +51,9 @@ class AgentSession(SessionABC):
     structured outputs are stored as readable text so the next agent is not fed raw JSON, and
     metadata (created, updated, title, user id) is stored with the session and listable
     (`list_sessions()`). Close it with `await session.aclose()` (or `async with`).
+
+    `turn()` runs one turn under the session's lock (across processes) and stores it whole or
+    not at all; the orchestrator runs every turn that way.
     """
 
     def __init__(
@@ -124,6 +130,26 @@ class AgentSession(SessionABC):
             if self._count > self.max_items:
                 await self._trim_locked()
             await self._store.save_metadata(self._metadata_record())
+
+    @contextlib.asynccontextmanager
+    async def turn(
+        self, query: str | None = None, *, wait_seconds: float | None = None
+    ) -> AsyncIterator[SessionTurn]:
+        """Hold the session for one turn; store the turn when the block ends without error.
+
+        Turns on one session id wait for each other in arrival order, across processes (the
+        store's own lock). After `wait_seconds` (SESSION_LOCK_TIMEOUT_SECONDS by default)
+        of waiting it raises SessionBusyError. `query` becomes the turn's user message.
+        """
+        wait = get_settings().session_lock_timeout_seconds if wait_seconds is None else wait_seconds
+        if wait <= 0:
+            raise ValueError(f"wait_seconds must be positive, got {wait}")
+        async with self._store.lock(wait):
+            history = await self.get_items()
+            readable = _readable if self.clean_structured_outputs else None
+            turn = SessionTurn(self.session_id, history, query, readable=readable)
+            yield turn
+            await self.add_items(turn.to_store())
 
     async def _trim_locked(self) -> None:
         """Delete the oldest items in storage so at most `max_items` stay, from a user message."""

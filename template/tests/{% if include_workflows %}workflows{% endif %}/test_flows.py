@@ -33,14 +33,16 @@ async def test_agent_analysis_flow_returns_the_answer_and_session() -> None:
 
 
 async def test_a_failing_task_fails_the_flow_with_the_tasks_error() -> None:
-    state = await agent_analysis_flow("hi", agent="nobody", return_state=True)
+    # An unknown agent is now refused before the flow starts (check_parameters); a guardrail's
+    # refusal still happens inside the run.
+    state = await agent_analysis_flow("my key is sk-abcdefghijklmnopqrstuvwx", return_state=True)
 
     assert state.is_failed()
-    assert "Unknown agent 'nobody'" in str(state.message)
-    outcome = await run_flow("agent-analysis", {"query": "hi", "agent": "nobody"})
+    assert "Guardrail 'no_secrets' refused the input" in str(state.message)
+    outcome = await run_flow("agent-analysis", {"query": "my key is sk-abcdefghijklmnopqrstuvwx"})
     assert (outcome.ok, outcome.state) == (False, "Failed")
     assert outcome.error is not None
-    assert outcome.error.startswith("UnknownNameError: Unknown agent 'nobody'")
+    assert outcome.error.startswith("GuardrailTripped: Guardrail 'no_secrets'")
 
 
 async def test_fan_out_returns_one_result_per_query_in_order() -> None:
@@ -49,7 +51,7 @@ async def test_fan_out_returns_one_result_per_query_in_order() -> None:
     result = await parallel_agent_analysis_flow(queries, agent="assistant", max_concurrency=3)
 
     assert result["count"] == 5
-    assert [f"value: {2 * n}" in r["text"] for n, r in enumerate(result["results"])] == [True] * 5
+    assert [r["text"] for r in result["results"]] == [f"{n} + {n} = {2 * n}." for n in range(5)]
     assert len({r["session_id"] for r in result["results"]}) == 5
 
 
@@ -135,6 +137,8 @@ def test_an_unknown_flow_lists_the_known_ones() -> None:
         ({"query": "q", "colour": "red"}, r"unknown parameter\(s\) colour"),
         ({}, r"missing required parameter\(s\) query"),
         ({"queries": "not a list"}, r"Parameters: queries \(list\[str\], required\)"),
+        ({"query": "q", "agent": "nobody"}, r"unknown agent 'nobody'. Agents: .*assistant"),
+        ({"query": "q", "session_id": "no spaces"}, r"Invalid session id 'no spaces'"),
     ],
 )
 def test_bad_parameters_are_refused_with_the_flows_parameters(
