@@ -27,6 +27,7 @@ _EXPORTS: dict[str, str] = {
     "IntentOutput": "agents_core.models.outputs.intent",
     "IntentRouter": "agents_core.services.routing",
     "InvalidSessionIdError": "agents_core.exceptions",
+    "ModelCallError": "agents_core.exceptions",
     "OfflineModel": "agents_core.llm.offline_model",
     "PlanOutput": "agents_core.models.outputs.plan",
     "PlanStep": "agents_core.models.outputs.plan",
@@ -68,6 +69,7 @@ __all__ = [
     "IntentOutput",
     "IntentRouter",
     "InvalidSessionIdError",
+    "ModelCallError",
     "OfflineModel",
     "PlanOutput",
     "PlanStep",
@@ -116,6 +118,7 @@ if TYPE_CHECKING:
         DuplicateNameError,
         GuardrailTripped,
         InvalidSessionIdError,
+        ModelCallError,
         SafetyLimitExceeded,
         UnknownNameError,
     )
