@@ -86,7 +86,9 @@ class ModelCallError(AgentRunError):
     """The model server failed a request, after the retries it deserved.
 
     `fault` is stable and meant for programs: `rate_limited`, `timeout`, `auth_failed`,
-    `not_found`, `unreachable`, `upstream_error`, `bad_output`. `status` is the server's HTTP
+    `not_found`, `unreachable`, `upstream_error` (another HTTP error), `truncated` (a stream cut
+    before its end), `unreadable_output` (output that does not fit the agent's output type),
+    `bad_output` (any other unusable output). `status` is the server's HTTP
     status when it answered, `retry_after` its `Retry-After` in seconds when it sent one.
     """
 

@@ -10,6 +10,7 @@ from openai import APIConnectionError, APIStatusError, APITimeoutError
 
 from agents_core.config import Settings, get_settings
 from agents_core.exceptions import ModelCallError
+from agents_core.llm.openai_models import TRUNCATED_STREAM_MESSAGE
 
 CHAT_COMPLETIONS_HINT = (
     "this server may only speak Chat Completions: set OPENAI_API=chat_completions"
@@ -39,7 +40,7 @@ def model_call_error(
         if status is not None:
             return _status_error(agent, cause, status, settings, server)
         if isinstance(cause, ModelBehaviorError):
-            return ModelCallError(agent, cause, "bad_output", f"unusable model output: {cause}")
+            return _behavior_error(agent, cause)
     return None
 
 
@@ -59,6 +60,17 @@ def _status_error(
             hint = "; check DEFAULT_MODEL and OPENAI_BASE_URL"
         return ModelCallError(agent, cause, "not_found", f"{said}{hint}", status)
     return ModelCallError(agent, cause, "upstream_error", said, status, retry_after)
+
+
+def _behavior_error(agent: str, cause: ModelBehaviorError) -> ModelCallError:
+    text = str(cause)
+    if text == TRUNCATED_STREAM_MESSAGE or "did not produce a final response" in text:
+        return ModelCallError(agent, cause, "truncated", f"the model's answer was cut: {text}")
+    if text.startswith(("Invalid JSON", "Expected a dict", "Could not find key")):
+        return ModelCallError(
+            agent, cause, "unreadable_output", f"the model's output does not fit its schema: {text}"
+        )
+    return ModelCallError(agent, cause, "bad_output", f"unusable model output: {text}")
 
 
 def _chain(error: BaseException) -> Iterator[BaseException]:
