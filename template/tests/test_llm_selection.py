@@ -96,6 +96,8 @@ async def test_a_wrong_key_is_an_error_not_a_switch_to_offline(
     get_settings.cache_clear()
     from agents_core.llm import selection
 
-    selection.reset_model_clients()
-    with pytest.raises(AgentRunError, match="Incorrect API key"):
-        await AgentRunner().run("assistant", "What is 1 + 1?")
+    try:
+        with pytest.raises(AgentRunError, match="Incorrect API key"):
+            await AgentRunner().run("assistant", "What is 1 + 1?")
+    finally:
+        await selection.close_model_clients()

@@ -6,8 +6,8 @@ from agents_core.llm.model_calls import call_settings, is_transient_status
 from agents_core.llm.offline_model import OFFLINE_MODEL_NAME, OfflineModel
 from agents_core.llm.openai_models import FinishCheckedChatCompletionsModel, openai_model
 from agents_core.llm.selection import (
+    close_model_clients,
     configure_tracing,
-    reset_model_clients,
     resolve_model,
     uses_offline_model,
     uses_openai_platform,
@@ -22,13 +22,13 @@ __all__ = [
     "OfflineModel",
     "alternate_roles",
     "call_settings",
+    "close_model_clients",
     "configure_tracing",
     "extract_json",
     "is_transient_status",
     "model_call_error",
     "normalize_roles",
     "openai_model",
-    "reset_model_clients",
     "resolve_model",
     "uses_offline_model",
     "uses_openai_platform",

@@ -7,7 +7,6 @@ The client never retries (`max_retries=0`): retries belong to the SDK's runner, 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from functools import lru_cache
 from typing import Any
 
 from agents import Model, ModelBehaviorError
@@ -33,16 +32,30 @@ def openai_model(name: str, settings: Settings) -> Model:
     return OpenAIResponsesModel(model=name, openai_client=client)
 
 
-@lru_cache(maxsize=8)
+_clients: dict[tuple[str | None, str | None, float], AsyncOpenAI] = {}
+
+
 def openai_client(api_key: str | None, base_url: str | None, timeout: float) -> AsyncOpenAI:
-    """One client per server and key. `openai_client.cache_clear()` drops them (tests)."""
-    return AsyncOpenAI(
-        api_key=api_key,
-        base_url=base_url,
-        # Bounds each phase (connect, each read); the SDK's runner bounds the whole attempt.
-        timeout=timeout,
-        max_retries=0,
-    )
+    """The client of one server and key, shared by every model on it."""
+    client = _clients.get((api_key, base_url, timeout))
+    if client is None:
+        client = _clients[(api_key, base_url, timeout)] = AsyncOpenAI(
+            api_key=api_key,
+            base_url=base_url,
+            # Bounds each phase (connect, each read); the SDK's runner bounds the whole attempt.
+            timeout=timeout,
+            max_retries=0,
+        )
+    return client
+
+
+async def close_openai_clients() -> None:
+    """Close the shared clients' connections; call it before the event loop that used them ends
+    (the CLI and the API do). Later models get new clients."""
+    clients = list(_clients.values())
+    _clients.clear()
+    for client in clients:
+        await client.close()
 
 
 class FinishCheckedChatCompletionsModel(OpenAIChatCompletionsModel):

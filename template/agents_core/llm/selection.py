@@ -10,7 +10,7 @@ from agents import Model, set_tracing_disabled, set_tracing_export_api_key
 from agents_core.config import Settings, get_settings
 from agents_core.exceptions import ConfigurationError
 from agents_core.llm.offline_model import OFFLINE_MODEL_NAME, OfflineModel
-from agents_core.llm.openai_models import openai_client, openai_model
+from agents_core.llm.openai_models import close_openai_clients, openai_model
 
 LITELLM_PREFIX = "litellm/"
 OPENAI_API_URL = "https://api.openai.com/"
@@ -78,9 +78,13 @@ def configure_tracing(settings: Settings | None = None) -> bool:
     return enabled
 
 
-def reset_model_clients() -> None:
-    """Forget the HTTP clients of model servers (tests: each event loop needs its own)."""
-    openai_client.cache_clear()
+async def close_model_clients() -> None:
+    """Close the connections to model servers before the event loop that opened them ends.
+
+    The CLI does it at the end of each command, the API at shutdown; tests after each test
+    (each has its own event loop). The next model call opens new ones.
+    """
+    await close_openai_clients()
 
 
 @lru_cache(maxsize=1)
