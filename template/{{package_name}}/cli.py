@@ -21,7 +21,7 @@ from agents_core import (
     get_tool_registry,
 )
 from agents_core._defaults import PROJECT_NAME, PROJECT_SLUG
-from agents_core.llm.selection import uses_offline_model
+from agents_core.llm.selection import close_model_clients, uses_offline_model
 
 EXIT_OK, EXIT_FAILED, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2, 64
 _DEMO_TOOLS = ("sales_report", "get_weather", "calculator")
@@ -301,6 +301,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+async def _run_async(args: argparse.Namespace) -> int:
+    try:
+        return int(await args.handler(args))
+    finally:
+        await close_model_clients()  # the model server's connections, before the loop ends
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -311,7 +318,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 level=get_settings().log_level, format="%(levelname)s %(name)s: %(message)s"
             )
         if args.is_async:
-            return int(asyncio.run(args.handler(args)))
+            return int(asyncio.run(_run_async(args)))
         return int(args.handler(args))
     except (AgentsCoreError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
