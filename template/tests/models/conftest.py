@@ -77,28 +77,47 @@ class ModelServer:
         get_settings.cache_clear()
 
 
+async def _serve(
+    server: LLMockServer, api: str, monkeypatch: pytest.MonkeyPatch, **settings: str
+) -> AsyncIterator[ModelServer]:
+    server.state.scenarios.clear()
+    server.state.journal.clear()
+    served = ModelServer(server, api, monkeypatch)
+    defaults = {
+        "OPENAI_BASE_URL": server.base_url("openai"),
+        "OPENAI_API_KEY": "test-key",
+        "OPENAI_API": api,
+        "DEFAULT_MODEL": MODEL,
+        "TRACING": "off",
+        "MODEL_TIMEOUT_SECONDS": "5",
+        "MODEL_MAX_RETRIES": "2",
+    }
+    served.configure(**{**defaults, **settings})
+    # The SDK's own shared client (unused here) would outlive this test's event loop too.
+    monkeypatch.setattr(openai_provider, "_http_client", None)
+    yield served
+    server.state.scenarios.clear()
+    await close_model_clients()  # before this test's event loop ends
+
+
 @pytest.fixture(params=APIS)
 async def model_server(
     request: pytest.FixtureRequest, llmock_server: LLMockServer, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[ModelServer]:
     """Settings that point the project at llmock on one API; a clean script and journal."""
-    llmock_server.state.scenarios.clear()
-    llmock_server.state.journal.clear()
-    served = ModelServer(llmock_server, request.param, monkeypatch)
-    served.configure(
-        OPENAI_BASE_URL=llmock_server.base_url("openai"),
-        OPENAI_API_KEY="test-key",
-        OPENAI_API=request.param,
-        DEFAULT_MODEL=MODEL,
-        TRACING="off",
-        MODEL_TIMEOUT_SECONDS="5",
-        MODEL_MAX_RETRIES="2",
-    )
-    # Clients hold connections of one event loop, and each test has its own loop.
-    monkeypatch.setattr(openai_provider, "_http_client", None)
-    yield served
-    llmock_server.state.scenarios.clear()
-    await close_model_clients()  # before this test's event loop ends
+    async for served in _serve(llmock_server, request.param, monkeypatch):
+        yield served
+
+
+@pytest.fixture
+async def litellm_server(
+    llmock_server: LLMockServer, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[ModelServer]:
+    """The same server through LiteLLM: `litellm/openai/<model>` speaks Chat Completions."""
+    async for served in _serve(
+        llmock_server, "chat_completions", monkeypatch, DEFAULT_MODEL=f"litellm/openai/{MODEL}"
+    ):
+        yield served
 
 
 async def session_items(session_id: str) -> list[Any]:
