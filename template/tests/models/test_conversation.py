@@ -93,3 +93,23 @@ async def test_a_session_across_two_turns(model_server: ModelServer) -> None:
     ]
     items = await session_items("two-turns")
     assert [item.get("role") for item in items] == ["user", "assistant", "user", "assistant"]
+
+
+async def test_chat_requests_keep_roles_that_strict_templates_accept(
+    model_server: ModelServer,
+) -> None:
+    """Router, specialist and synthesizer share the session; no request ends on the assistant."""
+    _register_math_agent()
+    synthesis = {"answer": "42.", "sources": ["math_expert"], "confidence": 0.9}
+    model_server.script(
+        Reply(text=json.dumps(INTENT)), Reply(text="6 * 7 = 42."), Reply(text=json.dumps(synthesis))
+    )
+    await RoutingOrchestrator().run("What is 6 * 7?", session_id="roles")
+    bodies = model_server.bodies()
+    assert len(bodies) == 3
+    if model_server.api != "chat_completions":
+        return  # the Responses API has no chat template
+    for body in bodies:
+        roles = [m["role"] for m in body["messages"] if m["role"] != "system"]
+        assert roles[-1] != "assistant", roles
+        assert all(a != b or a == "tool" for a, b in zip(roles, roles[1:], strict=False)), roles
