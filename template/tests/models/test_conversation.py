@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import pytest
@@ -112,4 +113,4 @@ async def test_chat_requests_keep_roles_that_strict_templates_accept(
     for body in bodies:
         roles = [m["role"] for m in body["messages"] if m["role"] != "system"]
         assert roles[-1] != "assistant", roles
-        assert all(a != b or a == "tool" for a, b in zip(roles, roles[1:], strict=False)), roles
+        assert all(a != b or a == "tool" for a, b in itertools.pairwise(roles)), roles
