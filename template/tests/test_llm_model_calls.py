@@ -119,7 +119,7 @@ def test_other_errors_are_not_model_call_errors() -> None:
         f"```json\n{json.dumps(INTENT)}\n```",
         f"```\n{json.dumps(INTENT)}\n```",
         f"Sure! {json.dumps(INTENT)} Anything else?",
-        f"Set {{notjson}} aside: {json.dumps(INTENT)}",
+        "Set {not json} aside: " + json.dumps(INTENT),
     ],
 )
 def test_json_is_found_in_fences_and_prose(text: str) -> None:
