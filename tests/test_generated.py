@@ -22,8 +22,9 @@ from tests.conftest import TIMINGS_PROPERTY
 SYNC_TIMEOUT = 1200
 STEP_TIMEOUT = 1200
 
-# The combination whose environment has the `litellm` extra, so that its tests/models/test_litellm.py
-# runs (the others skip it: importing LiteLLM alone takes ~5 s of CPU, too much for every suite).
+# The combination whose environment has the `litellm` extra, so that its
+# tests/models/test_litellm.py runs (the others skip it: importing LiteLLM alone costs 8-9 s of
+# CPU, too much for every suite).
 LITELLM_COMBO = {
     "include_api": True,
     "include_workflows": True,
