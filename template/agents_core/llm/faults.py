@@ -23,6 +23,8 @@ def model_call_error(
     """The `ModelCallError` for a failed model request; None for any other failure."""
     settings = settings or get_settings()
     server = settings.openai_base_url or "the OpenAI API"
+    if any(type(cause).__module__.startswith("litellm") for cause in _chain(error)):
+        server = f"the LiteLLM provider ({server})" if settings.openai_base_url else "LiteLLM"
     for cause in _chain(error):
         if isinstance(cause, APITimeoutError | ModelTimeoutError | TimeoutError):
             return ModelCallError(
@@ -52,7 +54,9 @@ def _status_error(
     if status == 429:
         return ModelCallError(agent, cause, "rate_limited", said, status, retry_after)
     if status in (401, 403):
-        return ModelCallError(agent, cause, "auth_failed", f"{said} (check OPENAI_API_KEY)", status)
+        key = "the provider's key" if server.startswith(("LiteLLM", "the LiteLLM")) else ""
+        hint = f"check {key or 'OPENAI_API_KEY'}"
+        return ModelCallError(agent, cause, "auth_failed", f"{said} ({hint})", status)
     if status == 404:
         if settings.openai_api == "responses" and "/responses" in _request_path(cause):
             hint = f"; {CHAT_COMPLETIONS_HINT}"
