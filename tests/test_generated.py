@@ -22,6 +22,16 @@ from tests.conftest import TIMINGS_PROPERTY
 SYNC_TIMEOUT = 1200
 STEP_TIMEOUT = 1200
 
+# The combination whose environment has the `litellm` extra, so that its
+# tests/models/test_litellm.py runs (the others skip it: importing LiteLLM alone costs 8-9 s of
+# CPU, too much for every suite).
+LITELLM_COMBO = {
+    "include_api": True,
+    "include_workflows": True,
+    "include_samples": True,
+    "session_backend": "sqlite",
+}
+
 # What runs in each generated project, after `uv sync`, in this order.
 CHECKS: list[tuple[str, list[str]]] = [
     ("ruff", ["ruff", "check", "."]),
@@ -56,6 +66,8 @@ def test_generated_project_passes_its_own_checks(
     sync_args = [uv, "sync"]
     if (project / "uv.lock").exists():
         sync_args.append("--frozen")
+    if combo.data == LITELLM_COMBO:
+        sync_args += ["--extra", "litellm"]
     results: dict[str, Result] = {}
     waited = 0.0
     results["sync"] = run(sync_args, cwd=project, env=env, timeout=SYNC_TIMEOUT)

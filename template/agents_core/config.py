@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from agents_core._defaults import DEFAULT_MODEL
@@ -47,6 +47,25 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr | None = Field(default=None, description="OpenAI API key.")
     openai_base_url: str | None = Field(
         default=None, description="Base URL of an OpenAI-compatible server."
+    )
+    openai_api: Literal["responses", "chat_completions"] = Field(
+        default="responses",
+        description=(
+            "Which OpenAI API the models speak: responses (/v1/responses) or chat_completions "
+            "(/v1/chat/completions, what most local servers offer)."
+        ),
+    )
+    model_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=600,
+        description="Longest wait for one model request, whole answer included (each attempt).",
+    )
+    model_max_retries: int = Field(
+        default=2,
+        ge=0,
+        le=10,
+        description="Retries of a model request after a transient fault (timeout, 429, 5xx).",
     )
     data_dir: Path = Field(default_factory=default_data_dir, description="Local state.")
     session_url: str = Field(
@@ -89,10 +108,31 @@ class Settings(BaseSettings):
             raise ValueError(f"must be an http:// or https:// URL without spaces, got {value!r}")
         return value
 
-    @field_validator("openai_api_key", mode="before")
+    @field_validator("openai_api_key", "openai_base_url", mode="before")
     @classmethod
-    def _empty_key_is_none(cls, value: object) -> object:
+    def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("openai_base_url")
+    @classmethod
+    def _base_url(cls, value: str | None) -> str | None:
+        if value is not None and (
+            not value.startswith(("http://", "https://")) or any(ch.isspace() for ch in value)
+        ):
+            raise ValueError(f"must be an http:// or https:// URL without spaces, got {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _base_url_needs_a_key(self) -> Settings:
+        # Without a key, `auto` would pick the offline model: a server named in OPENAI_BASE_URL
+        # would be silently ignored.
+        if self.openai_base_url and not self.has_openai_key and self.llm_provider != "offline":
+            raise ValueError(
+                f"OPENAI_BASE_URL is set ({self.openai_base_url}) but OPENAI_API_KEY is not. "
+                "Set OPENAI_API_KEY (any value, e.g. OPENAI_API_KEY=local, for a server that "
+                "needs none), or LLM_PROVIDER=offline to run on the offline model."
+            )
+        return self
 
     @field_validator("default_model")
     @classmethod

@@ -95,3 +95,36 @@ class AgentRunError(AgentsCoreError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.agent, self.cause))
+
+
+class ModelCallError(AgentRunError):
+    """The model server failed a request, after the retries it deserved.
+
+    `fault` is stable and meant for programs: `rate_limited`, `timeout`, `auth_failed`,
+    `not_found`, `unreachable`, `upstream_error` (another HTTP error), `truncated` (a stream cut
+    before its end), `unreadable_output` (output that does not fit the agent's output type),
+    `bad_output` (any other unusable output). `status` is the server's HTTP
+    status when it answered, `retry_after` its `Retry-After` in seconds when it sent one.
+    """
+
+    def __init__(
+        self,
+        agent: str,
+        cause: BaseException,
+        fault: str,
+        explanation: str,
+        status: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(agent, cause)
+        self.fault = fault
+        self.explanation = explanation
+        self.status = status
+        self.retry_after = retry_after
+        self.args = (f"Agent {agent!r} failed: {explanation}",)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (
+            type(self),
+            (self.agent, self.cause, self.fault, self.explanation, self.status, self.retry_after),
+        )

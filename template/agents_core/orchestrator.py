@@ -22,7 +22,7 @@ from agents_core.models.context import AgentContext
 from agents_core.models.outputs.intent import IntentOutput
 from agents_core.registry.agent_registry import AgentRegistry
 from agents_core.registry.guardrail_registry import GuardrailCheck, register_guardrail
-from agents_core.services.routing import IntentRouter
+from agents_core.services.routing import IntentRouter, read_structured_output
 from agents_core.services.safety import SafetyGuard
 from agents_core.services.streaming import StreamEvent, StreamingHelper
 from agents_core.session.agent_session import AgentSession, validate_session_id
@@ -426,7 +426,13 @@ class RoutingOrchestrator(AgentOrchestrator):
         target = self.default_agent
         if router.routes:
             context.metadata["intent_categories"] = router.describe()
-            routed = await self.run_agent(self.router_agent, session, context)
+            state = _current_run.get()
+            routed = await read_structured_output(  # unreadable output: the default agent
+                self.run_agent(self.router_agent, session, context),
+                agent=self.router_agent,
+                fallback=self.default_agent,
+                streaming=state.streaming if state is not None else None,
+            )
             intent = routed if isinstance(routed, IntentOutput) else None
             target = router.route(intent.category if intent else "general")
         synthesize = self.synthesize and target != self.default_agent

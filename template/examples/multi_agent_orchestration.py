@@ -9,8 +9,8 @@ import asyncio
 import sys
 from typing import Any
 
-from agents_core import AgentOrchestrator, PlanOutput
-from agents_core.services import validate_plan
+from agents_core import AgentOrchestrator, PlanOutput, PlanStep
+from agents_core.services import read_structured_output, validate_plan
 
 
 class PlanningOrchestrator(AgentOrchestrator):
@@ -19,7 +19,13 @@ class PlanningOrchestrator(AgentOrchestrator):
     async def execute(self, user_query: str, context_data: dict[str, Any]) -> dict[str, Any]:
         session = self.setup_session()
         context = self.setup_context(**context_data)
-        plan_output = await self.run_agent("planner", session, context)
+        plan_output = await read_structured_output(
+            self.run_agent("planner", session, context), agent="planner", fallback="assistant"
+        )
+        if plan_output is None:  # the model's plan could not be read: one step, the assistant
+            plan_output = PlanOutput(
+                steps=[PlanStep(agent="assistant", task=user_query)], rationale="fallback"
+            )
         assert isinstance(plan_output, PlanOutput)
         plan = validate_plan(plan_output, max_steps=3)
         for step in plan.steps:

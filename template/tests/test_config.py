@@ -109,6 +109,12 @@ def test_the_key_never_shows_in_reprs(monkeypatch: pytest.MonkeyPatch) -> None:
         ("MAX_INPUT_CHARS", "0", "max_input_chars", r"greater than or equal to 1"),
         ("TRACING", "maybe", "tracing", r"Input should be 'auto', 'on' or 'off'"),
         ("LOG_LEVEL", "LOUD", "log_level", r"'DEBUG', 'INFO', 'WARNING' or 'ERROR'"),
+        ("OPENAI_API", "grpc", "openai_api", r"'responses' or 'chat_completions'"),
+        ("MODEL_TIMEOUT_SECONDS", "0", "model_timeout_seconds", r"greater than 0"),
+        ("MODEL_TIMEOUT_SECONDS", "601", "model_timeout_seconds", r"less than or equal to 600"),
+        ("MODEL_MAX_RETRIES", "-1", "model_max_retries", r"greater than or equal to 0"),
+        ("MODEL_MAX_RETRIES", "11", "model_max_retries", r"less than or equal to 10"),
+        ("OPENAI_BASE_URL", "localhost:11434", "openai_base_url", r"http:// or https:// URL"),
     ],
 )
 def test_invalid_values_name_the_field_and_what_is_allowed(
@@ -176,3 +182,22 @@ def test_get_settings_is_cached_until_cleared(monkeypatch: pytest.MonkeyPatch) -
     assert get_settings().max_turns == first.max_turns
     get_settings.cache_clear()
     assert get_settings().max_turns == 9
+
+
+def test_model_call_defaults_are_short() -> None:
+    settings = Settings()
+    assert settings.openai_api == "responses"
+    assert settings.model_timeout_seconds == 30.0  # well under a minute
+    assert settings.model_max_retries == 2
+
+
+def test_a_base_url_without_a_key_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:11434/v1")
+    with pytest.raises(ValidationError, match="OPENAI_BASE_URL is set") as raised:
+        Settings()
+    assert "OPENAI_API_KEY=local" in str(raised.value)
+    monkeypatch.setenv("OPENAI_API_KEY", "local")  # any value for servers that need none
+    assert Settings().has_openai_key
+    monkeypatch.delenv("OPENAI_API_KEY")
+    monkeypatch.setenv("LLM_PROVIDER", "offline")  # deliberately offline: the URL is unused
+    assert Settings().openai_base_url == "http://127.0.0.1:11434/v1"

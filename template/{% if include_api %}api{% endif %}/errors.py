@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,6 +22,7 @@ from agents_core.exceptions import (
     AgentsCoreError,
     GuardrailTripped,
     InvalidSessionIdError,
+    ModelCallError,
     SafetyLimitExceeded,
     SessionBusyError,
     UnknownNameError,
@@ -45,13 +47,19 @@ class ApiError(Exception):
     """An error with its status and stable code, raised by the routes."""
 
     def __init__(
-        self, status: int, code: str, message: str, details: dict[str, Any] | None = None
+        self,
+        status: int,
+        code: str,
+        message: str,
+        details: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.details = details or {}
+        self.headers = headers
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
@@ -100,6 +108,8 @@ def from_core_error(error: AgentsCoreError | ValueError) -> ApiError:
             str(error),
             {"session_id": error.session_id, "waited_seconds": error.waited},
         )
+    if isinstance(error, ModelCallError):
+        return from_model_error(error)
     if isinstance(error, AgentRunError):
         # The cause may hold provider details: log it, answer with its type only.
         logger.error("agent %r failed", error.agent, exc_info=error.cause)
@@ -117,6 +127,36 @@ def from_core_error(error: AgentsCoreError | ValueError) -> ApiError:
     return ApiError(500, "agent_error", f"{type(error).__name__}: the run failed.")
 
 
+_MODEL_FAULTS: dict[str, tuple[int, str, str]] = {
+    "rate_limited": (429, "model_rate_limited", "The model server is rate limiting requests."),
+    "timeout": (504, "model_timeout", "The model did not answer in time."),
+    "auth_failed": (502, "model_auth_failed", "The model server refused the service's key."),
+}
+DEFAULT_RETRY_AFTER_SECONDS = 1
+
+
+def from_model_error(error: ModelCallError) -> ApiError:
+    """A model server's fault, with a stable code; its details go to the log, not the client.
+
+    429 `model_rate_limited` (with `Retry-After`), 504 `model_timeout`, 502 `model_auth_failed`,
+    and 502 `model_<fault>` for the others (`model_unreachable`, `model_upstream_error`...).
+    """
+    logger.error("agent %r: model call failed: %s", error.agent, error.explanation)
+    status, code, message = _MODEL_FAULTS.get(
+        error.fault, (502, f"model_{error.fault}", "The model server failed.")
+    )
+    details: dict[str, Any] = {"agent": error.agent, "fault": error.fault}
+    if error.status is not None:
+        details["upstream_status"] = error.status
+    headers = None
+    if status == 429:
+        wait = error.retry_after if error.retry_after is not None else DEFAULT_RETRY_AFTER_SECONDS
+        seconds = max(1, math.ceil(wait))
+        headers = {"Retry-After": str(seconds)}
+        details["retry_after"] = seconds
+    return ApiError(status, code, f"Agent {error.agent!r}: {message}", details, headers)
+
+
 def validation_details(errors: Sequence[Any]) -> dict[str, Any]:
     """Pydantic's errors without the rejected input (it may be large or secret)."""
     return {"errors": jsonable_encoder(errors, exclude={"input", "ctx", "url"})}
@@ -124,7 +164,8 @@ def validation_details(errors: Sequence[Any]) -> dict[str, Any]:
 
 async def _api_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, ApiError)
-    return AsciiJSONResponse(error_body(error.code, error.message, error.details), error.status)
+    body = error_body(error.code, error.message, error.details)
+    return AsciiJSONResponse(body, error.status, headers=error.headers)
 
 
 async def _core_error(request: Request, error: Exception) -> JSONResponse:

@@ -25,6 +25,11 @@ class ApiSettings(Settings):
         description="Largest `context` object of a run request, in characters of JSON.",
     )
 
+    ready_checks_model: bool = Field(
+        default=False,
+        description="/ready also asks the model server for its models (GET /models).",
+    )
+
     @field_validator("api_key", mode="before")
     @classmethod
     def _empty_api_key_is_none(cls, value: object) -> object:

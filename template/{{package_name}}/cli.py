@@ -21,7 +21,7 @@ from agents_core import (
     get_tool_registry,
 )
 from agents_core._defaults import PROJECT_NAME, PROJECT_SLUG
-from agents_core.llm.selection import uses_offline_model
+from agents_core.llm.selection import close_model_clients, uses_offline_model
 
 EXIT_OK, EXIT_FAILED, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2, 64
 _DEMO_TOOLS = ("sales_report", "get_weather", "calculator")
@@ -120,23 +120,26 @@ def _chat(args: argparse.Namespace) -> int:
     # One event loop for the whole chat; the prompt reads stdin outside it, so Ctrl-C there
     # stops the chat at once (no input thread left behind to wait for).
     with asyncio.Runner() as loop:
-        if args.message:
-            used = loop.run(_ask(orchestrator, " ".join(args.message), session_id, printer))
-            if used and not args.json:
-                print(f"session: {used} (continue it with --session {used})", file=sys.stderr)
-            return printer.exit_code
-        print(
-            f"{PROJECT_NAME}: chat with your agents. Empty line, Ctrl-D or Ctrl-C to quit.",
-            file=sys.stderr,
-        )
-        while True:
-            try:
-                message = input("you › ")
-            except EOFError:
-                break
-            if not message.strip() or message.strip().lower() in {"exit", "quit"}:
-                break
-            session_id = loop.run(_ask(orchestrator, message, session_id, printer))
+        try:
+            if args.message:
+                used = loop.run(_ask(orchestrator, " ".join(args.message), session_id, printer))
+                if used and not args.json:
+                    print(f"session: {used} (continue it with --session {used})", file=sys.stderr)
+                return printer.exit_code
+            print(
+                f"{PROJECT_NAME}: chat with your agents. Empty line, Ctrl-D or Ctrl-C to quit.",
+                file=sys.stderr,
+            )
+            while True:
+                try:
+                    message = input("you › ")
+                except EOFError:
+                    break
+                if not message.strip() or message.strip().lower() in {"exit", "quit"}:
+                    break
+                session_id = loop.run(_ask(orchestrator, message, session_id, printer))
+        finally:
+            loop.run(close_model_clients())  # before the loop ends
     return EXIT_OK
 
 
@@ -334,6 +337,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+async def _run_async(args: argparse.Namespace) -> int:
+    try:
+        return int(await args.handler(args))
+    finally:
+        await close_model_clients()  # the model server's connections, before the loop ends
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -344,7 +354,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 level=get_settings().log_level, format="%(levelname)s %(name)s: %(message)s"
             )
         if args.is_async:
-            return int(asyncio.run(args.handler(args)))
+            return int(asyncio.run(_run_async(args)))
         return int(args.handler(args))
     except (AgentsCoreError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)

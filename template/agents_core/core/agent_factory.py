@@ -6,7 +6,10 @@ from typing import Any
 
 from agents import Agent, Model, RunContextWrapper
 
+from agents_core.config import get_settings
+from agents_core.llm.model_calls import settings_for_model
 from agents_core.llm.selection import resolve_model
+from agents_core.llm.structured_output import output_schema
 from agents_core.models.context import AgentContext
 from agents_core.registry.agent_registry import AgentDefinition, AgentRegistry, get_agent_registry
 from agents_core.registry.guardrail_registry import GuardrailRegistry, get_guardrail_registry
@@ -53,17 +56,21 @@ class AgentFactory:
 
     def _build(self, definition: AgentDefinition) -> Agent[Any]:
         kwargs: dict[str, Any] = {}
-        if definition.model_settings is not None:
-            kwargs["model_settings"] = definition.model_settings
+        model = self.model or resolve_model(definition.model)
+        # The project's timeout and retries (MODEL_TIMEOUT_SECONDS...) under the definition's own.
+        model_settings = settings_for_model(model, definition.model_settings, get_settings())
+        if model_settings is not None:
+            kwargs["model_settings"] = model_settings
         if definition.output_dataclass is not None:
-            kwargs["output_type"] = definition.output_dataclass
+            # Also reads JSON in a code fence or in prose (models that do not keep to the schema).
+            kwargs["output_type"] = output_schema(definition.output_dataclass)
         agent: Agent[Any] = Agent(
             name=definition.name,
             handoff_description=definition.description,
             instructions=_instructions(definition),
             tools=self.tools.get_tool_functions(definition.tools),
             input_guardrails=self.guardrails.get_guardrails(definition.guardrails),
-            model=self.model or resolve_model(definition.model),
+            model=model,
             **kwargs,
         )
         agent._agents_core_definition = definition  # type: ignore[attr-defined,unused-ignore]

@@ -18,6 +18,8 @@ from agents.items import TResponseInputItem
 from agents_core.config import Settings, get_settings
 from agents_core.core.agent_factory import AgentFactory
 from agents_core.exceptions import AgentRunError, AgentsCoreError, GuardrailTripped
+from agents_core.llm.chat_history import alternate_roles
+from agents_core.llm.faults import model_call_error
 from agents_core.llm.selection import configure_tracing
 from agents_core.models.context import AgentContext
 from agents_core.registry.agent_registry import AgentDefinition
@@ -74,7 +76,7 @@ class AgentRunner:
                 context=context,
                 session=session,
                 max_turns=turns,
-                run_config=run_config,
+                run_config=run_config or default_run_config(),
             )
         except Exception as error:
             raise as_core_error(definition.name, error) from error
@@ -99,8 +101,21 @@ class AgentRunner:
             context=context,
             session=session,
             max_turns=turns,
-            run_config=run_config,
+            run_config=run_config or default_run_config(),
         )
+
+
+def default_run_config() -> RunConfig:
+    """The run configuration of runs that pass none.
+
+    A call to a tool that does not exist goes back to the model as an error it can correct (the
+    SDK's default fails the run); Chat Completions requests keep roles that strict chat templates
+    accept (`agents_core.llm.chat_history`).
+    """
+    return RunConfig(
+        tool_not_found_behavior="return_error_to_model",
+        call_model_input_filter=alternate_roles,
+    )
 
 
 def as_core_error(agent: str, error: BaseException) -> AgentsCoreError:
@@ -112,4 +127,4 @@ def as_core_error(agent: str, error: BaseException) -> AgentsCoreError:
         info = result.output.output_info
         message = info.get("message", "") if isinstance(info, dict) else str(info or "")
         return GuardrailTripped(result.guardrail.get_name(), message or "input refused", agent)
-    return AgentRunError(agent, error)
+    return model_call_error(agent, error) or AgentRunError(agent, error)

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 
 from agents import Model, set_tracing_disabled, set_tracing_export_api_key
-from agents.models.openai_provider import OpenAIProvider
 
 from agents_core.config import Settings, get_settings
 from agents_core.exceptions import ConfigurationError
 from agents_core.llm.offline_model import OFFLINE_MODEL_NAME, OfflineModel
+from agents_core.llm.openai_models import close_openai_clients, openai_model
 
 LITELLM_PREFIX = "litellm/"
+OPENAI_API_URL = "https://api.openai.com/"
 
 
 def uses_offline_model(model_name: str | None = None, settings: Settings | None = None) -> bool:
@@ -36,20 +38,39 @@ def resolve_model(model_name: str | None = None, settings: Settings | None = Non
     if uses_offline_model(name, settings):
         return _offline_model()
     if name.startswith(LITELLM_PREFIX):
-        return _litellm_model(name.removeprefix(LITELLM_PREFIX))
+        return _litellm_model(name.removeprefix(LITELLM_PREFIX), settings)
     if not settings.has_openai_key:
         raise ConfigurationError(
             f"LLM_PROVIDER={settings.llm_provider} needs OPENAI_API_KEY to run model {name!r}. "
             "Set the key, or use LLM_PROVIDER=auto or offline to run on the offline model."
         )
-    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
-    return _openai_provider(key, settings.openai_base_url).get_model(name)
+    return openai_model(name, settings)
+
+
+def uses_openai_platform(settings: Settings | None = None) -> bool:
+    """True when the default model runs on OpenAI's own API (not a local or other server)."""
+    settings = settings or get_settings()
+    base_url = settings.openai_base_url
+    return (
+        settings.has_openai_key
+        and not uses_offline_model(settings=settings)
+        and not settings.default_model.startswith(LITELLM_PREFIX)
+        and (base_url is None or base_url.startswith(OPENAI_API_URL))
+    )
 
 
 def configure_tracing(settings: Settings | None = None) -> bool:
-    """Turn SDK tracing off when it cannot be exported (no key) or is switched off; returns on."""
+    """Switch SDK tracing (exported to OpenAI) on or off; returns whether it is on.
+
+    `TRACING=auto` exports only when the model is OpenAI's, at OpenAI's URL, with a key: never in
+    offline mode, with a local or third-party server, or through LiteLLM. `on` exports whenever
+    a key is set (the exporter needs one); `off` never. Off is silent.
+    """
     settings = settings or get_settings()
-    enabled = settings.tracing == "on" or (settings.tracing == "auto" and settings.has_openai_key)
+    if settings.tracing == "on":
+        enabled = settings.has_openai_key
+    else:
+        enabled = settings.tracing == "auto" and uses_openai_platform(settings)
     set_tracing_disabled(not enabled)
     if enabled and settings.openai_api_key is not None:
         # The exporter reads the process environment; a key from .env reaches it only here.
@@ -57,22 +78,35 @@ def configure_tracing(settings: Settings | None = None) -> bool:
     return enabled
 
 
+async def close_model_clients() -> None:
+    """Close the connections to model servers before the event loop that opened them ends.
+
+    The CLI does it at the end of each command, the API at shutdown; tests after each test
+    (each has its own event loop). The next model call opens new ones.
+    """
+    await close_openai_clients()
+
+
 @lru_cache(maxsize=1)
 def _offline_model() -> OfflineModel:
     return OfflineModel()
 
 
-@lru_cache(maxsize=4)
-def _openai_provider(api_key: str | None, base_url: str | None) -> OpenAIProvider:
-    return OpenAIProvider(api_key=api_key, base_url=base_url)
-
-
-def _litellm_model(model: str) -> Model:
+def _litellm_model(model: str, settings: Settings) -> Model:
+    # LiteLLM fetches its model cost map from the internet when imported (seconds of waiting
+    # and warnings offline) unless told to use the copy it ships.
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     try:
+        import litellm
         from agents.extensions.models.litellm_model import LitellmModel
     except ImportError as error:  # the extra is optional
         raise ConfigurationError(
             f"Model 'litellm/{model}' needs the LiteLLM extension: "
             "uv add 'openai-agents[litellm]' (or install this project's 'litellm' extra)."
         ) from error
-    return LitellmModel(model=model)
+    litellm.suppress_debug_info = True  # no coloured "Give Feedback / Get Help" banners
+    if not model.startswith("openai/"):
+        return LitellmModel(model=model)  # other providers read their own keys (ANTHROPIC_...)
+    # LiteLLM's route to any OpenAI-compatible server: the project's server and key.
+    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+    return LitellmModel(model=model, base_url=settings.openai_base_url, api_key=key)

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 
+from agents_core.exceptions import ModelCallError
 from agents_core.registry.agent_registry import AgentRegistry, get_agent_registry
+from agents_core.services.streaming import StreamingHelper
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -46,3 +54,30 @@ class IntentRouter:
                 f"- general: anything else ({self.registry.get(self.default).description})"
             )
         return "\n".join(lines)
+
+
+async def read_structured_output(
+    call: Awaitable[T],
+    *,
+    agent: str,
+    fallback: str,
+    streaming: StreamingHelper | None = None,
+) -> T | None:
+    """Await a structured-output agent's run (router, planner); None when its output is unreadable.
+
+    Code fences and prose around the JSON are already accepted
+    (`agents_core.llm.structured_output`); what still does not fit the output type is no reason
+    to fail the user's turn: the caller goes on with `fallback`. The fallback is logged and, on a
+    streamed run, shows as a `status` event "<agent> output unreadable; using <fallback>".
+    Every other failure (the server, the key, a timeout) is raised as before.
+    """
+    try:
+        return await call
+    except ModelCallError as error:
+        if error.fault != "unreadable_output":
+            raise
+        message = f"{agent} output unreadable; using {fallback}"
+        logger.warning("%s (%s)", message, error.explanation)
+        if streaming is not None:
+            streaming.emit_status(message, agent)
+        return None

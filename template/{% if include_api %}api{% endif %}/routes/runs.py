@@ -28,7 +28,7 @@ from api.schemas import ErrorResponse, RunRequest, RunResponse
 from api.settings import ApiSettings
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorResponse} for code in (400, 401, 404, 409, 413, 422, 502)
+    code: {"model": ErrorResponse} for code in (400, 401, 404, 409, 413, 422, 429, 502, 504)
 }
 
 router = APIRouter(

@@ -5,20 +5,25 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from openai import OpenAIError
 from prefect import State, Task, task
 from prefect.cache_policies import NONE as NO_CACHE
 from prefect.client.schemas.objects import TaskRun
 from pydantic_core import to_jsonable_python
 
 from agents_core import AgentOrchestrator, AgentsCoreError, RoutingOrchestrator, get_agent_registry
-from agents_core.exceptions import AgentRunError
 from agents_core.utils import to_text
 
 
 def _is_transient(task: Task[..., Any], task_run: TaskRun, state: State[Any]) -> bool:
-    """Retry a model or network failure; a wrong name, a refusal or bad input never heals."""
+    """Retry an infrastructure failure (the session store, say); never a model error.
+
+    The model client already retried the model's transient faults (`MODEL_MAX_RETRIES`, with
+    backoff): retrying them again here would multiply the attempts. The model's other faults
+    (a wrong key, an unreadable output), a wrong name, a refusal or bad input never heal.
+    """
     error = state.data
-    return isinstance(error, AgentRunError) or not isinstance(error, AgentsCoreError | ValueError)
+    return not isinstance(error, AgentsCoreError | ValueError | OpenAIError)
 
 
 def analysis_query(query: str, data: dict[str, Any] | None = None) -> str:
