@@ -15,6 +15,7 @@ from llmock.scenarios import Delay, Fail, Match, Reply, StreamFault, ToolFault
 from agents_core.exceptions import ModelCallError
 from agents_core.llm import CHAT_COMPLETIONS_HINT
 from agents_core.orchestrator import AgentOrchestrator, RoutingOrchestrator
+from agents_core.utils.messages import item_text
 from agents_core.registry.agent_registry import AgentDefinition, register_agent
 from agents_core.services.streaming import StreamEvent
 from tests.models.conftest import ModelServer, Stopwatch, session_items
@@ -198,7 +199,7 @@ async def test_session_after_router_fallback_holds_one_turn(model_server: ModelS
     await RoutingOrchestrator(synthesize=False).run(QUESTION, session_id="fallback")
     items = await session_items("fallback")
     assert _roles(items) == ["user", "assistant"]
-    assert items[-1]["content"][0]["text"] == "42."
+    assert item_text(items[-1]) == "42."
 
 
 # -- a tool that does not exist ----------------------------------------------------------------
