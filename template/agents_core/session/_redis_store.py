@@ -13,6 +13,8 @@ from agents_core.session._lock import ticket_lock
 from agents_core.session._store import SessionMetadata, decode_item
 
 _FIELDS = ("created_at", "updated_at", "title", "user_id")
+_IDLE_SECONDS = 86_400
+"""A session's turn queue keys expire after a day without a new turn."""
 
 
 class RedisStore(RedisSession):
@@ -101,10 +103,14 @@ class RedisStore(RedisSession):
             yield
 
     async def take_ticket(self, owner: str, lease: float) -> int:
-        ticket = int(await self._redis.incr(f"{self._turns_key}:next"))
+        counter = f"{self._turns_key}:next"
+        ticket = int(await self._redis.incr(counter))
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.set(f"{self._turns_key}:{owner}", ticket, px=int(lease * 1000))
             pipe.zadd(self._turns_key, {owner: ticket})
+            # The queue and its counter of an idle session go away on their own.
+            pipe.expire(counter, _IDLE_SECONDS)
+            pipe.expire(self._turns_key, _IDLE_SECONDS)
             await pipe.execute()
         return ticket
 
