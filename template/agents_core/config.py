@@ -87,7 +87,9 @@ class Settings(BaseSettings):
     @field_validator("log_level", mode="before")
     @classmethod
     def _log_level_in_any_case(cls, value: object) -> object:
-        return value.strip().upper() if isinstance(value, str) else value
+        level = value.strip().upper() if isinstance(value, str) else value
+        # An unknown level is refused as given, so that the message shows what was set.
+        return level if level in ("DEBUG", "INFO", "WARNING", "ERROR") else value
 
     @field_validator("openai_api_key", mode="before")
     @classmethod
