@@ -169,11 +169,10 @@ def _list_agents(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn  # only installed with the api package
 
-    from api import ApiSettings
-    from api.app import FEATURE_SETTINGS
-
-    settings = load(ApiSettings)  # here, not in the server: one line and status 64 when bad
-    for feature_settings in FEATURE_SETTINGS:
+    # Checked here, before uvicorn starts: a bad value is one line and status 64.
+    app_module: Any = importlib.import_module("api.app")  # only in projects with the api
+    settings = load(app_module.ApiSettings)
+    for feature_settings in app_module.FEATURE_SETTINGS:
         load(feature_settings)
     uvicorn.run(
         "api:create_app",
