@@ -85,7 +85,9 @@ class Settings(BaseSettings):
     tracing: Literal["auto", "on", "off"] = Field(
         default="auto", description="auto: on when an OpenAI key is set."
     )
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="WARNING", description="DEBUG, INFO, WARNING or ERROR, in any case."
+    )
     weather_geocoding_url: str = Field(
         default="https://geocoding-api.open-meteo.com/v1/search",
         description="Open-Meteo geocoding endpoint of the sample weather tool.",
@@ -107,6 +109,13 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")) or any(ch.isspace() for ch in value):
             raise ValueError(f"must be an http:// or https:// URL without spaces, got {value!r}")
         return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _log_level_in_any_case(cls, value: object) -> object:
+        level = value.strip().upper() if isinstance(value, str) else value
+        # An unknown level is refused as given, so that the message shows what was set.
+        return level if level in ("DEBUG", "INFO", "WARNING", "ERROR") else value
 
     @field_validator("openai_api_key", "openai_base_url", mode="before")
     @classmethod

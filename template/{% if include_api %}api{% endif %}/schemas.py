@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
+from api.limits import MAX_NAME_CHARS
+
 
 class ErrorDetail(BaseModel):
     code: str = Field(description="Stable machine-readable code, e.g. 'unknown_agent'.")
@@ -27,13 +29,26 @@ class AgentInfo(BaseModel):
     structured_output: str | None = Field(description="Name of the output type, if structured.")
 
 
+def utf8_text(value: str) -> str:
+    """`value` if UTF-8 encodes it: JSON may carry a lone surrogate (`"\\ud800"`), text may not."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text (no lone surrogate such as \\ud800)") from None
+    return value
+
+
 class RunRequest(BaseModel):
     input: str = Field(min_length=1, description="The user's message.")
     agent: str | None = Field(
-        default=None, description="Agent to run; omit it to let the intent router choose."
+        default=None,
+        max_length=MAX_NAME_CHARS,
+        description="Agent to run; omit it to let the intent router choose.",
     )
     session_id: str | None = Field(
-        default=None, description="Continue this conversation; omit it to start a new one."
+        default=None,
+        max_length=MAX_NAME_CHARS,
+        description="Continue this conversation; omit it to start a new one.",
     )
     context: dict[str, Any] | None = Field(
         default=None,
@@ -50,7 +65,12 @@ class RunRequest(BaseModel):
     def _not_blank(cls, value: str) -> str:
         if not value.strip():
             raise ValueError("the input must not be blank")
-        return value
+        return utf8_text(value)
+
+    @field_validator("agent", "session_id")
+    @classmethod
+    def _utf8(cls, value: str | None) -> str | None:
+        return None if value is None else utf8_text(value)
 
 
 class RunResponse(BaseModel):

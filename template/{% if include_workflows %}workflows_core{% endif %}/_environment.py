@@ -15,6 +15,7 @@ import os
 from pathlib import Path
 
 from agents_core.config import Settings
+from agents_core.settings_check import load
 
 PREFECT_DIR_NAME = "prefect"
 """Folder of Prefect's state (database, profiles, results) inside the project's DATA_DIR."""
@@ -35,7 +36,9 @@ _DEFAULTS: dict[str, str] = {
 
 def prefect_home(data_dir: Path | None = None) -> Path:
     """Where Prefect keeps its state for this project: ``<DATA_DIR>/prefect``."""
-    base = data_dir if data_dir is not None else Settings().data_dir
+    # Checked like every process's settings: a worker with a bad value fails with one line
+    # naming the variable (SettingsError), not with a traceback.
+    base = data_dir if data_dir is not None else load(Settings).data_dir
     return Path(base).expanduser().resolve() / PREFECT_DIR_NAME
 
 

@@ -1,7 +1,10 @@
 """Datasets of the data workflows: JSON records under ``<DATA_DIR>/workflows/``, and their summary.
 
 Plain functions (no Prefect): the tasks in `workflows_core.tasks.dataset_tasks` are thin wrappers
-around them. Layout, with `data_id` a short name such as ``orders-2025``::
+around them. No flow parameter names a path: flows take data ids, and every file they read or
+write is resolved under ``<DATA_DIR>/workflows`` (`resolve_inside` refuses anything that would land
+outside, symbolic links included). Messages and results show paths relative to DATA_DIR, never the
+server's absolute paths. Layout, with `data_id` a short name such as ``orders-2025``::
 
     <DATA_DIR>/workflows/inbox/<data_id>.json         files waiting to be uploaded
     <DATA_DIR>/workflows/datasets/<data_id>/raw.json  records as uploaded (a JSON list of objects)
@@ -42,27 +45,47 @@ def workflows_dir() -> Path:
 
 def validate_data_id(data_id: str) -> str:
     """`data_id` if it is a safe file name, else a `DatasetError` saying what is allowed."""
-    if not isinstance(data_id, str) or not _DATA_ID.fullmatch(data_id):
+    if not isinstance(data_id, str) or not _DATA_ID.fullmatch(data_id) or ".." in data_id:
+        text = str(data_id)
+        shown = text if len(text) <= 40 else text[:40] + "…"  # never echo a long input whole
         raise DatasetError(
-            f"Invalid data_id {data_id!r}: use 1 to 64 letters, digits, '.', '_' or '-', "
-            "starting with a letter or digit (e.g. 'orders-2025')."
+            f"Invalid data id {shown!r}: use 1 to 64 letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit, no '..' (e.g. 'orders-2025')."
         )
     return data_id
 
 
+def resolve_inside(*parts: str) -> Path:
+    """``<DATA_DIR>/workflows/<parts...>``, refused if it resolves outside (e.g. via a symlink)."""
+    base = workflows_dir().resolve()
+    path = base.joinpath(*parts).resolve()
+    if not path.is_relative_to(base):
+        raise DatasetError(f"{'/'.join(parts)} leads outside the project's workflow data.")
+    return path
+
+
+def shown_path(path: Path) -> str:
+    """`path` as messages and results show it: relative to DATA_DIR, never absolute."""
+    data_dir = get_settings().data_dir.resolve()
+    try:
+        return path.resolve().relative_to(data_dir).as_posix()
+    except ValueError:
+        return path.name
+
+
 def inbox_path(data_id: str) -> Path:
-    """Where `upload` looks for the file of `data_id` when given no records and no source."""
-    return workflows_dir() / "inbox" / f"{validate_data_id(data_id)}.json"
+    """``<DATA_DIR>/workflows/inbox/<data_id>.json``: where `upload` reads a dataset's file."""
+    return resolve_inside("inbox", f"{validate_data_id(data_id)}.json")
 
 
 def dataset_path(data_id: str, stage: Stage) -> Path:
     if stage not in get_args(Stage):
         raise DatasetError(f"Unknown stage {stage!r}; stages are: {', '.join(get_args(Stage))}.")
-    return workflows_dir() / "datasets" / validate_data_id(data_id) / f"{stage}.json"
+    return resolve_inside("datasets", validate_data_id(data_id), f"{stage}.json")
 
 
 def report_path(name: str) -> Path:
-    return workflows_dir() / "reports" / f"{validate_data_id(name)}.json"
+    return resolve_inside("reports", f"{validate_data_id(name)}.json")
 
 
 def check_records(records: Any, origin: str = "records") -> list[dict[str, Any]]:
@@ -75,19 +98,24 @@ def check_records(records: Any, origin: str = "records") -> list[dict[str, Any]]
 
 
 def read_json(path: Path) -> Any:
-    """The JSON document at `path`, with errors that name the file."""
+    """The JSON document at `path`, with errors that name the file (relative to DATA_DIR)."""
+    shown = shown_path(path)
     try:
+        if not path.is_file():
+            raise DatasetError(f"No file {shown} under DATA_DIR.")
         if path.stat().st_size > MAX_FILE_BYTES:
-            raise DatasetError(f"{path} is larger than {MAX_FILE_BYTES} bytes.")
+            raise DatasetError(f"{shown} is larger than {MAX_FILE_BYTES} bytes.")
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise DatasetError(f"No file at {path}.") from None
+        raise DatasetError(f"No file {shown} under DATA_DIR.") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise DatasetError(f"{path} is not valid JSON: {error}.") from None
+        raise DatasetError(f"{shown} is not valid JSON: {error}.") from None
+    except OSError as error:
+        raise DatasetError(f"{shown} cannot be read ({type(error).__name__}).") from None
 
 
 def read_records(path: Path) -> list[dict[str, Any]]:
-    return check_records(read_json(path), str(path))
+    return check_records(read_json(path), shown_path(path))
 
 
 def write_json(path: Path, payload: Any) -> Path:
@@ -110,7 +138,8 @@ def load_stage(data_id: str, stage: Stage) -> Any:
     if not path.is_file():
         producer = {"raw": "upload", "processed": "process", "insights": "analyze"}[stage]
         raise DatasetError(
-            f"Dataset {data_id!r} has no {stage} data ({path}); run the {producer} step first "
+            f"Dataset {data_id!r} has no {stage} data ({shown_path(path)}); run the {producer} "
+            "step first "
             "(e.g. trigger_source='upload')."
         )
     return read_json(path)

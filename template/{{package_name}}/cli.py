@@ -7,7 +7,9 @@ import asyncio
 import importlib.util
 import json
 import logging
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from typing import Any, NoReturn, TextIO
 
@@ -15,6 +17,7 @@ from agents_core import (
     AgentOrchestrator,
     AgentsCoreError,
     RoutingOrchestrator,
+    Settings,
     StreamEvent,
     get_agent_registry,
     get_settings,
@@ -22,6 +25,7 @@ from agents_core import (
 )
 from agents_core._defaults import PROJECT_NAME, PROJECT_SLUG
 from agents_core.llm.selection import close_model_clients, uses_offline_model
+from agents_core.settings_check import SettingsError, load
 
 EXIT_OK, EXIT_FAILED, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2, 64
 _DEMO_TOOLS = ("sales_report", "get_weather", "calculator")
@@ -176,6 +180,11 @@ def _list_agents(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn  # only installed with the api package
 
+    # Checked here, before uvicorn starts: a bad value is one line and status 64.
+    app_module: Any = importlib.import_module("api.app")  # only in projects with the api
+    settings = load(app_module.ApiSettings)
+    for feature_settings in app_module.FEATURE_SETTINGS:
+        load(feature_settings)
     print(_serve_banner(args.host, args.port), file=sys.stderr, flush=True)
     uvicorn.run(
         "api:create_app",
@@ -183,9 +192,11 @@ def _serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         reload=args.reload,
-        log_level=get_settings().log_level.lower(),
+        log_level=settings.log_level.lower(),
         # Open streams must not hold a shutdown for long.
         timeout_graceful_shutdown=5,
+        # WebSocket messages obey the same limit as request bodies.
+        ws_max_size=settings.max_body_bytes,
     )
     return EXIT_OK
 
@@ -344,8 +355,21 @@ async def _run_async(args: argparse.Namespace) -> int:
         await close_model_clients()  # the model server's connections, before the loop ends
 
 
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    # SIGTERM (systemd, Docker, Kubernetes) unwinds like Ctrl-C, so every child process that the
+    # command started (Prefect's local server) is stopped on the way out instead of orphaned.
+    raise SystemExit(128 + signum)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    try:
+        load(Settings)  # every setting checked before anything runs
+    except SettingsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous_handler = signal.signal(signal.SIGTERM, _exit_on_sigterm) if in_main_thread else None
     try:
         # Prefect configures logging itself (its lines name the flow or task run) unless the
         # root logger already has a handler: leave it alone for the workflow commands.
@@ -356,6 +380,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.is_async:
             return int(asyncio.run(_run_async(args)))
         return int(args.handler(args))
+    except SettingsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
     except (AgentsCoreError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE if isinstance(error, ValueError) else EXIT_FAILED
@@ -365,3 +392,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `... agents | head`
         sys.stderr.close()
         return EXIT_OK
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous_handler)

@@ -33,9 +33,12 @@ SESSION_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
 
 def validate_session_id(session_id: str) -> str:
     """Return `session_id` if it is 1-128 letters, digits, '.', '_', ':' or '-'; else raise."""
-    if not isinstance(session_id, str) or not SESSION_ID_PATTERN.match(session_id):
+    # fullmatch: `$` alone would let a trailing newline through.
+    if not isinstance(session_id, str) or not SESSION_ID_PATTERN.fullmatch(session_id):
+        text = str(session_id)
+        shown = text if len(text) <= 40 else text[:40] + "…"  # never echo a long input whole
         raise InvalidSessionIdError(
-            f"Invalid session id {session_id!r}: use 1 to 128 letters, digits, '.', '_', ':' "
+            f"Invalid session id {shown!r}: use 1 to 128 letters, digits, '.', '_', ':' "
             "or '-', starting with a letter or digit."
         )
     return session_id

@@ -70,11 +70,13 @@ def test_summary_per_field() -> None:
 
 
 def test_saved_records_load_back(data_dir: Path) -> None:
-    path = Path(save_dataset_task.fn("orders", "raw", [{"a": 1}]))
+    shown = save_dataset_task.fn("orders", "raw", [{"a": 1}])
 
-    assert path == data_dir / "workflows" / "datasets" / "orders" / "raw.json"
+    assert shown == "workflows/datasets/orders/raw.json"  # relative to DATA_DIR
+    assert (data_dir / shown).is_file()
     assert load_records_task.fn("orders") == [{"a": 1}]
-    assert fetch_records_task.fn(str(path)) == [{"a": 1}]
+    datasets.write_json(datasets.inbox_path("incoming"), [{"b": 2}])
+    assert fetch_records_task.fn("incoming") == [{"b": 2}]
 
 
 @pytest.mark.parametrize("data_id", ["", "../up", "a/b", "x" * 65, ".hidden"])
@@ -88,12 +90,14 @@ def test_a_data_id_must_be_a_safe_file_name(data_id: str) -> None:
     [("{", "not valid JSON"), ('{"a": 1}', "JSON list of objects"), ("[1, 2]", "list of objects")],
 )
 def test_bad_record_files_are_refused_with_the_reason(
-    tmp_path: Path, content: str, message: str
+    data_dir: Path, content: str, message: str
 ) -> None:
-    source = tmp_path / "records.json"
+    source = datasets.inbox_path("records")
+    source.parent.mkdir(parents=True)
     source.write_text(content, encoding="utf-8")
-    with pytest.raises(datasets.DatasetError, match=message):
-        fetch_records_task.fn(str(source))
+    with pytest.raises(datasets.DatasetError, match=message) as refused:
+        fetch_records_task.fn("records")
+    assert str(data_dir) not in str(refused.value)
 
 
 def test_a_missing_stage_says_which_step_makes_it() -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path
 
 from agents_core.registry.agent_registry import AgentDefinition, get_agent_registry
 from api.deps import require_api_key
+from api.limits import MAX_NAME_CHARS
 from api.schemas import AgentInfo, ErrorResponse
 
 router = APIRouter(
@@ -34,6 +37,6 @@ def list_agents() -> list[AgentInfo]:
 
 
 @router.get("/{name}", responses={404: {"model": ErrorResponse}})
-def get_agent(name: str) -> AgentInfo:
+def get_agent(name: Annotated[str, Path(max_length=MAX_NAME_CHARS)]) -> AgentInfo:
     """One agent (404 lists the registered names)."""
     return _info(get_agent_registry().get(name))

@@ -24,8 +24,14 @@ from api.deps import (
     require_api_key,
 )
 from api.errors import ApiError, error_json, from_core_error, validation_details
+from api.origins import origin_allowed
 from api.schemas import ErrorResponse, RunRequest, RunResponse
 from api.settings import ApiSettings
+
+WS_SUBPROTOCOL = "agents-core"
+"""The subprotocol the server accepts; offer it beside `api-key.<key>` (browsers need one)."""
+API_KEY_SUBPROTOCOL = "api-key."
+"""Prefix of the subprotocol that carries the API key: browsers cannot set WebSocket headers."""
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorResponse} for code in (400, 401, 404, 409, 413, 422, 429, 502, 504)
@@ -34,7 +40,9 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 router = APIRouter(
     prefix="/runs", tags=["runs"], dependencies=[Depends(require_api_key)], responses=_ERRORS
 )
-# WebSockets check the key themselves (browsers cannot set headers on them: ?api_key= works too).
+# WebSockets check the origin and the key themselves: the key comes in the X-API-Key header or,
+# from browsers (which cannot set headers on them), in the subprotocol `api-key.<key>`; never in
+# the URL, which access logs keep.
 ws_router = APIRouter(prefix="/runs", tags=["runs"])
 
 
@@ -114,19 +122,46 @@ async def run_websocket(
 ) -> None:
     """Send `{"input", "agent"?, "session_id"?, "context"?}`; receive the run's events, to `done`.
 
-    Several runs may follow one another on one connection. A bad message gets an
-    `{"error": ...}` frame and the connection stays open.
+    Several runs may follow one another on one connection. A bad message (binary, too large,
+    malformed) gets an `{"error": ...}` frame and the connection stays open. Pages of other
+    origins than the server's and CORS_ORIGINS are refused (close code 1008).
     """
-    given = websocket.headers.get(API_KEY_HEADER) or websocket.query_params.get("api_key")
+    if not origin_allowed(websocket.headers, settings.cors_origin_list):
+        await websocket.close(code=status.WS_1008_POLICY_VIOLATION, reason="origin not allowed")
+        return
+    offered: list[str] = list(websocket.scope.get("subprotocols", []))
+    from_protocol = next(
+        (p.removeprefix(API_KEY_SUBPROTOCOL) for p in offered if p.startswith(API_KEY_SUBPROTOCOL)),
+        None,
+    )
     try:
-        check_api_key(settings, given)
+        check_api_key(settings, websocket.headers.get(API_KEY_HEADER) or from_protocol)
     except ApiError:
         await websocket.close(code=status.WS_1008_POLICY_VIOLATION, reason="unauthorized")
         return
-    await websocket.accept()
+    # Never echo the key's subprotocol back.
+    await websocket.accept(subprotocol=WS_SUBPROTOCOL if WS_SUBPROTOCOL in offered else None)
     with contextlib.suppress(WebSocketDisconnect):
         while True:
-            message = await websocket.receive_text()
+            received = await websocket.receive()
+            if received["type"] == "websocket.disconnect":
+                break
+            message = received.get("text")
+            if message is None:
+                await websocket.send_text(
+                    error_json("binary_frame", "Send each request as a JSON text frame.")
+                )
+                continue
+            if len(message) > settings.max_body_bytes:
+                await websocket.send_text(
+                    error_json(
+                        "input_too_large",
+                        f"The message is larger than {settings.max_body_bytes} characters "
+                        "(MAX_BODY_BYTES).",
+                        {"limit": settings.max_body_bytes},
+                    )
+                )
+                continue
             try:
                 body = RunRequest.model_validate_json(message)
                 orchestrator, data = _prepare(body, settings, factory)

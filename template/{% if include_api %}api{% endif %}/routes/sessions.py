@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from agents_core.session.agent_session import AgentSession, list_sessions, validate_session_id
 from api.deps import require_api_key
 from api.errors import ApiError
+from api.limits import MAX_NAME_CHARS
 from api.schemas import ErrorResponse, SessionHistory, SessionInfo
+
+SessionId = Annotated[str, Path(max_length=MAX_NAME_CHARS)]
 
 router = APIRouter(
     prefix="/sessions",
@@ -22,7 +25,7 @@ router = APIRouter(
 @router.get("")
 async def get_sessions(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    user_id: str | None = None,
+    user_id: Annotated[str | None, Query(max_length=MAX_NAME_CHARS)] = None,
 ) -> list[SessionInfo]:
     """Stored sessions, most recently updated first."""
     found = await list_sessions(user_id=user_id, limit=limit)
@@ -39,7 +42,7 @@ async def get_sessions(
 
 
 @router.get("/{session_id}", responses={404: {"model": ErrorResponse}})
-async def get_session(session_id: str) -> SessionHistory:
+async def get_session(session_id: SessionId) -> SessionHistory:
     """The history of one session (404 when nothing is stored under the id)."""
     validate_session_id(session_id)
     async with AgentSession(session_id) as session:
@@ -51,7 +54,7 @@ async def get_session(session_id: str) -> SessionHistory:
 
 
 @router.delete("/{session_id}", status_code=204)
-async def clear_session(session_id: str) -> Response:
+async def clear_session(session_id: SessionId) -> Response:
     """Forget a session's history."""
     validate_session_id(session_id)
     async with AgentSession(session_id) as session:

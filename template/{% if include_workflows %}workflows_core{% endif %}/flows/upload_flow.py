@@ -16,18 +16,17 @@ async def upload_flow(
 ) -> dict[str, Any]:
     """Store records as the raw stage of dataset `data_id`.
 
-    The records come from `records`, else from the JSON file `source`, else from the inbox file
-    ``<DATA_DIR>/workflows/inbox/<data_id>.json``.
+    The records come from `records`, else from the inbox file of `source` (a data id, never a
+    path: ``<DATA_DIR>/workflows/inbox/<source>.json``), else from the inbox file of `data_id`.
 
     Returns:
-        ``{"success": True, "data_id", "records": n, "path"}``.
+        ``{"success": True, "data_id", "records": n, "path"}`` (path relative to DATA_DIR).
     """
     datasets.validate_data_id(data_id)
     if records is not None and source is not None:
         raise ValueError("Pass either records or source, not both.")
     if records is None:
-        path = source if source is not None else str(datasets.inbox_path(data_id))
-        records = fetch_records_task(path)
+        records = fetch_records_task(datasets.validate_data_id(source or data_id))
     records = datasets.check_records(records)
     path = save_dataset_task(data_id, "raw", records)
     print(f"uploaded {len(records)} records to {path}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from prefect import task
@@ -15,8 +14,11 @@ from workflows_core.datasets import Stage
 # Tasks that read or write files never cache: the files change between runs.
 @task(name="Fetch Records", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
 def fetch_records_task(source: str) -> list[dict[str, Any]]:
-    """Read a JSON file of records (a list of objects). Retried: the file may be arriving."""
-    return datasets.read_records(Path(source))
+    """Read the inbox file of data id `source` (a list of objects). Retried: it may be arriving.
+
+    `source` is a data id, never a path: the file is ``<DATA_DIR>/workflows/inbox/<source>.json``.
+    """
+    return datasets.read_records(datasets.inbox_path(source))
 
 
 @task(name="Load Records", cache_policy=NO_CACHE)
@@ -42,11 +44,12 @@ def summarize_records_task(records: list[dict[str, Any]]) -> dict[str, Any]:
 
 @task(name="Save Dataset", cache_policy=NO_CACHE)
 def save_dataset_task(data_id: str, stage: Stage, payload: Any) -> str:
-    """Write one stage of a dataset; returns the file's path."""
-    return str(datasets.write_json(datasets.dataset_path(data_id, stage), payload))
+    """Write one stage of a dataset; returns the file's path relative to DATA_DIR."""
+    return datasets.shown_path(datasets.write_json(datasets.dataset_path(data_id, stage), payload))
 
 
 @task(name="Save Report", cache_policy=NO_CACHE)
 def save_report_task(name: str, payload: Any) -> str:
-    """Write a report to ``<DATA_DIR>/workflows/reports/<name>.json``; returns its path."""
-    return str(datasets.write_json(datasets.report_path(name), payload))
+    """Write a report to ``<DATA_DIR>/workflows/reports/<name>.json``; returns its path relative
+    to DATA_DIR."""
+    return datasets.shown_path(datasets.write_json(datasets.report_path(name), payload))

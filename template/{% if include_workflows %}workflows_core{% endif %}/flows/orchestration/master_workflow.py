@@ -35,8 +35,10 @@ async def orchestrate_data_workflow(
             - "upload": Upload -> Process -> Analyze
             - "api": Process -> Analyze (skip upload)
             - "scheduled": Analyze only
-        records: With "upload": the records to upload (else the file `source`, else the inbox).
-        source: With "upload": a JSON file of records.
+        records: With "upload": the records to upload (else the inbox file of `source`, else
+            the inbox file of `data_id`).
+        source: With "upload": a data id, not a path: reads
+            ``<DATA_DIR>/workflows/inbox/<source>.json``.
         agent: The agent that analyzes; empty routes by intent.
 
     Returns:
