@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
+from tests._deploy_files import deploy_file_problems
 from tests._render import (
     MATRIX,
     NOT_IN_MATRIX,
@@ -234,6 +235,7 @@ def test_rendered_tree_is_clean(
         "parsing": list(parse_problems(tree)),
         "ruff": list(ruff_problems(tree)),
         "imports": list(import_problems(tree, import_venv, tmp_path)),
+        "deployment files": list(deploy_file_problems(tree, combo.data)),
     }
     report = "\n\n".join(
         f"== {kind} ({len(found)}) ==\n" + "\n".join(found)
