@@ -53,8 +53,8 @@ def test_github_checks_refuse_a_bad_and_an_unsafe_workflow(tmp_path: Path) -> No
 def test_dockerfile_reader(tmp_path: Path) -> None:
     path = _write(
         tmp_path / "Dockerfile",
-        "# comment\nFROM a:1 AS builder\nENV A=1 \\\n    B=\"two words\"\nRUN --mount=type=cache,"
-        "target=/c \\\n    # inside\n    uv sync --frozen\nFROM a:1\nCMD [\"x\", \"serve\"]\n",
+        '# comment\nFROM a:1 AS builder\nENV A=1 \\\n    B="two words"\nRUN --mount=type=cache,'
+        'target=/c \\\n    # inside\n    uv sync --frozen\nFROM a:1\nCMD ["x", "serve"]\n',
     )
     builder, final = parse(path)
     assert builder.name == "builder"
