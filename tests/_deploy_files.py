@@ -81,6 +81,10 @@ def deploy_file_problems(tree: Path, answers: Mapping[str, Any]) -> Iterable[str
     if extra:
         yield f"unexpected workflow files: {extra}"
 
+    readme = (tree / "README.md").read_text("utf-8")
+    for needed in ("docker compose up", "docs/deploying.md"):
+        if (needed in readme) != docker:
+            yield f"README.md: {needed!r} {'missing' if docker else 'present'} ({docker=})"
     if docker:
         yield from filter(None, [hadolint(tree / "Dockerfile", tree)])
         yield from filter(None, [schema("compose-spec", [tree / "compose.yaml"], tree)])
