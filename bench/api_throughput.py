@@ -24,6 +24,14 @@ measures the FastAPI, Starlette and uvicorn versions a generated project resolve
 template repo's dev environment pins.
 
     python bench/api_throughput.py [--requests 300] [--concurrency 8] [--repeats 3]
+
+`--scale-out` measures instead how the API scales with processes on shared sessions: a project
+rendered with session_backend=redis, served by uvicorn with 1 worker process and with 2 (the
+same app, `serve --workers 2`), every run storing its history in one real Redis
+(AGENTS_TEST_REDIS_URL, or --redis-url): requests/s and latency of POST /runs, and the ratio
+2 processes / 1 process (the baseline). The load generator shares the machine's cores.
+
+    python bench/api_throughput.py --scale-out [--redis-url redis://127.0.0.1:6379/0]
 """
 
 from __future__ import annotations
@@ -120,10 +128,12 @@ def _free_port() -> int:
         return port
 
 
-def _start_server(target: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
+def _start_server(
+    target: list[str], env: dict[str, str], workers: int = 1
+) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     cmd = [sys.executable, "-m", "uvicorn", *target, "--host", "127.0.0.1", "--port", str(port)]
-    cmd += ["--workers", "1", "--no-access-log", "--log-level", "warning"]
+    cmd += ["--workers", str(workers), "--no-access-log", "--log-level", "warning"]
     cmd += ["--timeout-graceful-shutdown", "2"]
     return subprocess.Popen(cmd, env=env), f"http://127.0.0.1:{port}"
 
@@ -202,13 +212,50 @@ async def _streams(url: str, body: dict[str, Any], count: int) -> dict[str, Any]
     return {"ttfe": _project.median(first), "stream": _project.median(whole)}
 
 
+def _scale_out_worker(args: argparse.Namespace) -> None:
+    """1 uvicorn process vs 2 on the same Redis sessions (SESSION_URL): POST /runs only."""
+    import asyncio
+
+    env = dict(os.environ)
+    body = {"input": INPUT, "agent": "assistant"}
+    servers = {
+        "1 process": _start_server(["api:create_app", "--factory"], env, workers=1),
+        "2 processes": _start_server(["api:create_app", "--factory"], env, workers=2),
+    }
+    try:
+        for proc, url in servers.values():
+            _wait_ready(url, proc)
+
+        async def measure() -> dict[str, Any]:
+            for _, url in servers.values():
+                # Warm-up: with 2 processes each must have imported and run once.
+                await _load(url, body, args.warmup, args.concurrency)
+            results: dict[str, list[dict[str, Any]]] = {name: [] for name in servers}
+            for _ in range(args.repeats):
+                for name, (_, url) in servers.items():
+                    results[name].append(await _load(url, body, args.requests, args.concurrency))
+            return results
+
+        result = asyncio.run(measure())
+    finally:
+        for proc, _ in servers.values():
+            proc.terminate()
+        for proc, _ in servers.values():
+            proc.wait(30)
+    print(json.dumps(result))
+
+
 def _worker(argv: list[str]) -> None:
     import asyncio
 
     parser = argparse.ArgumentParser()
     for name in ("requests", "concurrency", "repeats", "streams", "warmup"):
         parser.add_argument(f"--{name}", type=int, required=True)
+    parser.add_argument("--scale-out", action="store_true")
     args = parser.parse_args(argv)
+    if args.scale_out:
+        _scale_out_worker(args)
+        return
 
     bare_dir = Path.cwd() / "bare"
     bare_dir.mkdir()
@@ -302,6 +349,22 @@ def report(result: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     return summary
 
 
+def report_scale_out(result: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    summary: dict[str, Any] = {}
+    rows: list[list[object]] = []
+    for key, label in {
+        "rps": "requests/s (POST /runs)",
+        "p50": "p50 latency ms",
+        "p99": "p99 latency ms",
+    }.items():
+        one, two = (_project.median([r[key] for r in result[n]]) for n in result)
+        summary[key] = {"1 process": one, "2 processes": two, "ratio": _project.ratio(two, one)}
+        rows.append([label, one, two, summary[key]["ratio"]])
+    headers = ["metric (median over repeats)", "1 process", "2 processes", "2 / 1"]
+    print(_project.table(headers, rows))
+    return summary
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--worker"]:
@@ -314,10 +377,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--streams", type=int, default=30, help="SSE runs per repeat")
     parser.add_argument("--warmup", type=int, default=50, help="untimed requests per server")
     parser.add_argument("--json", help="write the summary here (run_all.py)")
+    parser.add_argument(
+        "--scale-out",
+        action="store_true",
+        help="1 vs 2 server processes on Redis sessions (instead of api vs bare)",
+    )
+    parser.add_argument(
+        "--redis-url",
+        default=os.environ.get("AGENTS_TEST_REDIS_URL", ""),
+        help="Redis of --scale-out (default: $AGENTS_TEST_REDIS_URL)",
+    )
     args = parser.parse_args(argv)
+    if args.scale_out and not args.redis_url:
+        parser.error("--scale-out needs a Redis server: --redis-url or AGENTS_TEST_REDIS_URL")
 
-    print(f"== api_throughput: {_project.machine_line()}")
-    project = _project.render_project()
+    print(f"== api_throughput{' --scale-out' if args.scale_out else ''}: {_project.machine_line()}")
+    if args.scale_out:
+        project = _project.render_project(session_backend="redis")
+    else:
+        project = _project.render_project()
     python = project_python(project)
     work = _project.temp_dir("bench-api-")
     data_dir = work / "data"
@@ -330,10 +408,14 @@ def main(argv: list[str] | None = None) -> int:
         f"--streams={args.streams}",
         f"--warmup={args.warmup}",
     ]
+    extra_env: dict[str, str | None] = {}
+    if args.scale_out:
+        worker_args.append("--scale-out")
+        extra_env["SESSION_URL"] = args.redis_url
     proc = subprocess.run(
         [str(python), str(Path(__file__).resolve()), "--worker", *worker_args],
         cwd=work,
-        env=_project.worker_env(project, data_dir),
+        env=_project.worker_env(project, data_dir, **extra_env),
         stdout=subprocess.PIPE,
         text=True,
         timeout=1800,
@@ -342,6 +424,15 @@ def main(argv: list[str] | None = None) -> int:
     if proc.returncode != 0:
         raise SystemExit(f"the api_throughput worker failed with exit code {proc.returncode}")
     result = json.loads(proc.stdout.strip().splitlines()[-1])
+    if args.scale_out:
+        print(
+            f"input {INPUT!r} (a calculator call), Redis sessions, {args.concurrency} concurrent "
+            f"clients, {args.requests} requests per repeat, {args.repeats} repeats"
+        )
+        summary = report_scale_out(result)
+        print(f"(worker took {time.perf_counter() - start:.1f} s)")
+        _project.write_json(args.json, {"api_scale_out": summary})
+        return 0
     print(
         f"input {INPUT!r} (a calculator call), {args.concurrency} concurrent clients, "
         f"{args.requests} requests and {args.streams} streams per repeat, {args.repeats} repeats"

@@ -37,6 +37,10 @@ class Axis:
     # The question only matters for some answers of the others (copier's `when:`). Where this
     # returns False the axis is left out of that combination (not passed, not in the id).
     when: Callable[[Mapping[str, Any]], bool] | None = None
+    # For a non-code answer that changes a line or two (a license name): rather than multiply the
+    # render matrix, its values take turns across the combinations of the other axes, so each
+    # value is still rendered and checked many times, with every value of every other axis.
+    rotate: bool = False
 
 
 # THE table: every question whose answer changes the rendered files. Add a question here and the
@@ -49,10 +53,13 @@ MATRIX: dict[str, Axis] = {
     "include_samples": Axis({True: "samples", False: "nosamples"}, code=True),
     # redis and pg run their generated suites against the servers .ci/run starts.
     "session_backend": Axis({"sqlite": "sqlite", "redis": "redis", "postgres": "pg"}, code=True),
-    "license": Axis({"MIT": "mit", "Apache-2.0": "apache", "Proprietary": "proprietary"}),
-    # Coming with later issues, e.g.:
-    # "include_docker": Axis({True: "docker", False: "nodocker"}),
-    # "ci": Axis({"github": "github", "gitlab": "gitlab", "none": "noci"}),
+    "license": Axis(
+        {"MIT": "mit", "Apache-2.0": "apache", "Proprietary": "proprietary"}, rotate=True
+    ),
+    # Deployment files only (Dockerfile, compose.yaml, CI): rendered with every code combination
+    # and checked by their own linters (tests/test_deploy_files.py).
+    "include_docker": Axis({True: "docker", False: "nodocker"}),
+    "ci": Axis({"github": "github", "gitlab": "gitlab", "none": "noci"}),
 }
 
 # Bool or choice questions that deliberately stay out of MATRIX, with the reason.
@@ -78,11 +85,27 @@ class Combo:
 
 
 def combinations(*, code_only: bool = False) -> list[Combo]:
-    """Every combination of MATRIX's axes (only its code axes with code_only), no duplicates."""
+    """Every combination of MATRIX's axes (only its code axes with code_only), no duplicates.
+
+    Rotating axes (`Axis.rotate`) do not multiply the list: each combination of the others takes
+    the value at (sum of its values' positions) modulo their count, a Latin square, so every value
+    of a rotating axis meets every value of each other axis.
+    """
     names = [name for name, axis in MATRIX.items() if axis.code or not code_only]
+    product_names = [name for name in names if not MATRIX[name].rotate]
+    rotating = [name for name in names if MATRIX[name].rotate]
     seen: dict[tuple[tuple[str, Any], ...], None] = {}
-    for values in itertools.product(*(list(MATRIX[name].values) for name in names)):
-        chosen = dict(zip(names, values, strict=True))
+    for positions in itertools.product(
+        *(range(len(MATRIX[name].values)) for name in product_names)
+    ):
+        chosen = {
+            name: list(MATRIX[name].values)[position]
+            for name, position in zip(product_names, positions, strict=True)
+        }
+        for shift, name in enumerate(rotating):
+            choices = list(MATRIX[name].values)
+            chosen[name] = choices[(sum(positions) + shift) % len(choices)]
+        chosen = {name: chosen[name] for name in names}  # MATRIX's order, for stable ids
         kept = tuple(
             (name, value) for name, value in chosen.items() if _applies(MATRIX[name], chosen)
         )

@@ -62,6 +62,11 @@ GOOD: list[tuple[str, Any]] = [
     ("default_model", "litellm/anthropic/claude-sonnet-4"),
     ("default_model", "ollama:llama3.2"),
     ("default_model", "o3"),
+    ("include_docker", True),
+    ("include_docker", False),
+    ("ci", "github"),
+    ("ci", "gitlab"),
+    ("ci", "none"),
 ]
 
 
@@ -181,6 +186,22 @@ def test_license_outside_the_choices_is_refused(questions_src: Path, tmp_path: P
         answers_of(questions_src, tmp_path, {"license": "GPL-3.0"})
     for value in allowed:
         assert value in str(err.value)
+
+
+def test_ci_outside_the_choices_is_refused(questions_src: Path, tmp_path: Path) -> None:
+    allowed = choice_values(load_questions()["ci"])
+    assert allowed == ["github", "gitlab", "none"]
+    for wrong in ("travis", "GitHub", ""):
+        with pytest.raises(ValueError, match="Invalid choice for 'ci'") as err:
+            answers_of(questions_src, tmp_path, {"ci": wrong})
+        for value in allowed:
+            assert value in str(err.value)
+
+
+def test_shipping_defaults_are_docker_and_github(questions_src: Path, tmp_path: Path) -> None:
+    answers = answers_of(questions_src, tmp_path, {})
+    assert answers["include_docker"] is True
+    assert answers["ci"] == "github"
 
 
 # --- derived defaults ---------------------------------------------------------------------------

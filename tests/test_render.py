@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
+from tests._deploy_files import deploy_file_problems
 from tests._render import (
     MATRIX,
     NOT_IN_MATRIX,
@@ -166,12 +167,27 @@ def parse_problems(tree: Path) -> Iterable[str]:
             yield f"{rel}: does not parse: {err}"
 
 
+_RUFF_RESULTS: dict[str, list[str]] = {}
+
+
 def ruff_problems(tree: Path) -> Iterable[str]:
-    ruff = Path(sys.executable).parent / "ruff"
-    for args in (["check", "--no-cache", "."], ["format", "--check", "--no-cache", "."]):
-        result = run([ruff, *args], cwd=tree, timeout=300)
-        if not result.ok:
-            yield result.describe(80)
+    """ruff check and ruff format --check; trees with the same Python files and pyproject.toml
+    (combinations that differ only in non-Python files: Docker, CI) share one result."""
+    sources = [
+        f"{_rel(p, tree)}\n{p.read_text('utf-8')}"
+        for p in files_of(tree)
+        if p.suffix in {".py", ".pyi"} or p.name == "pyproject.toml"
+    ]
+    key = digest(*sources)
+    if key not in _RUFF_RESULTS:
+        ruff = Path(sys.executable).parent / "ruff"
+        found = []
+        for args in (["check", "--no-cache", "."], ["format", "--check", "--no-cache", "."]):
+            result = run([ruff, *args], cwd=tree, timeout=300)
+            if not result.ok:
+                found.append(result.describe(80))
+        _RUFF_RESULTS[key] = found
+    yield from _RUFF_RESULTS[key]
 
 
 def modules_of(tree: Path, requirements: Iterable[str] = ()) -> list[str]:
@@ -234,6 +250,7 @@ def test_rendered_tree_is_clean(
         "parsing": list(parse_problems(tree)),
         "ruff": list(ruff_problems(tree)),
         "imports": list(import_problems(tree, import_venv, tmp_path)),
+        "deployment files": list(deploy_file_problems(tree, combo.data)),
     }
     report = "\n\n".join(
         f"== {kind} ({len(found)}) ==\n" + "\n".join(found)

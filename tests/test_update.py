@@ -452,3 +452,32 @@ def test_switching_the_api_on_and_off_keeps_the_users_work(
     kept = git("show", "HEAD:api/routes/health.py", cwd=project)
     assert "# Our probe tweaks." in kept
     assert (project / USER_AGENT).read_text("utf-8") == USER_AGENT_TEXT
+
+
+def test_switching_ci_and_docker_moves_their_files(template_repo: Path, tmp_path: Path) -> None:
+    """`ci` and `include_docker` answers change later like any other: files come and go, the
+    user's work stays."""
+    project = new_project(template_repo, tmp_path / "my-agents", ref="v0.2.0")
+    assert (project / ".github/workflows/ci.yml").is_file()
+    assert (project / "Dockerfile").is_file()
+    user_edits(project)
+
+    switched = copier(
+        "update", "--defaults", "--data", "ci=gitlab", "--data", "include_docker=false", cwd=project
+    )
+    assert switched.ok, switched.describe()
+    assert answers(project)["ci"] == "gitlab"
+    assert leftovers(project) == []
+    assert (project / ".gitlab-ci.yml").is_file()
+    assert not (project / ".github").exists()
+    for name in ("Dockerfile", ".dockerignore", "compose.yaml", "prefect-docker.yaml"):
+        assert not (project / name).exists(), name
+    assert (project / USER_AGENT).read_text("utf-8") == USER_AGENT_TEXT
+    commit_all(project, "GitLab, no Docker")
+
+    back = copier("update", "--defaults", "--data", "ci=github", cwd=project)
+    assert back.ok, back.describe()
+    assert answers(project)["include_docker"] is False
+    assert (project / ".github/workflows/template-update.yml").is_file()
+    assert not (project / ".gitlab-ci.yml").exists()
+    assert not (project / "Dockerfile").exists()

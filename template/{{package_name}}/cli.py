@@ -7,6 +7,7 @@ import asyncio
 import importlib.util
 import json
 import logging
+import os
 import signal
 import sys
 import threading
@@ -192,6 +193,7 @@ def _serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         reload=args.reload,
+        workers=args.workers,
         log_level=settings.log_level.lower(),
         # Open streams must not hold a shutdown for long.
         timeout_graceful_shutdown=5,
@@ -223,6 +225,13 @@ def _url_host(host: str) -> str:
     if host in ("0.0.0.0", "::", ""):
         return "127.0.0.1"
     return f"[{host}]" if ":" in host else host
+
+
+def _count(text: str) -> int:
+    """A whole number of at least 1 (ports, processes), for argparse."""
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return int(text)
 
 
 def has_api() -> bool:
@@ -321,7 +330,20 @@ def build_parser() -> argparse.ArgumentParser:
     if has_api():
         serve = commands.add_parser("serve", help="serve the HTTP API with uvicorn")
         serve.add_argument("--host", default="127.0.0.1", help="address (default 127.0.0.1)")
-        serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+        # PORT and WEB_CONCURRENCY: the variables that container platforms and uvicorn use
+        # (argparse checks a string default with `type`, so a bad value fails here, clearly).
+        serve.add_argument(
+            "--port",
+            type=_count,
+            default=os.environ.get("PORT") or "8000",
+            help="port (default: $PORT, else 8000)",
+        )
+        serve.add_argument(
+            "--workers",
+            type=_count,
+            default=os.environ.get("WEB_CONCURRENCY") or "1",
+            help="uvicorn worker processes (default: $WEB_CONCURRENCY, else 1)",
+        )
         serve.add_argument("--reload", action="store_true", help="restart when the code changes")
         serve.set_defaults(handler=_serve, is_async=False)
 
