@@ -534,6 +534,7 @@ def test_update_from_release_keeps_edits_and_data(
     fresh = copy_project(repo, new_tag, scenario, tmp_path / "fresh")
     check_new_answers(repo, old_tag, project, fresh)
     conflicts = check_and_resolve_conflicts(project, fresh, scenario, base, ours)
+    print(f"conflicts (resolved by taking both sides): {', '.join(sorted(conflicts)) or 'none'}")
     check_nothing_lost(project, fresh, scenario, repo)
 
     uv(project, env, "sync")
