@@ -203,6 +203,38 @@ WORKFLOW_EDITS: list[Edit] = [
     ),
 ]
 
+
+@dataclass(frozen=True)
+class ByHand:
+    """A step that the update notes tell users to do by hand after the update.
+
+    The test does it only where the new version needs it, and then the changelog's update notes
+    of a version after the release must name it (`words`): a step nobody is told about is a bug.
+    """
+
+    needed: Callable[[Path, Scenario], bool]
+    do: Callable[[Path], None]
+    words: str
+
+
+def _flow_not_deployed_on_docker(project: Path, scenario: Scenario) -> bool:
+    """A second deployments file (the Docker work pool's) lacks the user's own flow."""
+    docker = project / "prefect-docker.yaml"
+    return (
+        scenario.with_workflows and docker.is_file() and "billing-refunds" not in docker.read_text()
+    )
+
+
+def _deploy_flow_on_docker(project: Path) -> None:
+    deployment = next(e for e in WORKFLOW_EDITS if e.path == "prefect.yaml")
+    edit(project / "prefect-docker.yaml", deployment.old, deployment.new)
+
+
+BY_HAND: list[ByHand] = [
+    ByHand(_flow_not_deployed_on_docker, _deploy_flow_on_docker, "prefect-docker.yaml"),
+]
+
+
 # Conversations through the 0.1.0 CLI (offline model; no question reaches the network).
 CONVERSATIONS: dict[str, list[str]] = {
     "alpha": ["Hello", "What is 12 * (3 + 4)?", "Which region had the highest revenue?"],
@@ -479,6 +511,29 @@ def check_nothing_lost(project: Path, fresh: Path, scenario: Scenario, repo: Pat
     assert leftover == set(), "files the new version removed are still there"
 
 
+def do_by_hand(project: Path, scenario: Scenario, repo: Path) -> list[str]:
+    """The update notes' manual steps that this project needs, done; each must be in the notes."""
+    notes = update_notes_since(FROM_VERSION, (repo / "CHANGELOG.md").read_text("utf-8"))
+    done = []
+    for step in BY_HAND:
+        if step.needed(project, scenario):
+            assert step.words in notes, f"the update notes must tell users: {step.words}"
+            step.do(project)
+            done.append(step.words)
+    return done
+
+
+def update_notes_since(version: str, changelog: str) -> str:
+    """The `### Update notes` of every changelog section above `## [version]`."""
+    newer = changelog.split(f"\n## [{version}]", 1)[0]
+    sections = re.split(r"^## ", newer, flags=re.MULTILINE)[1:]
+    notes = []
+    for section in sections:
+        parts = re.split(r"^### ", section, flags=re.MULTILINE)
+        notes += [part for part in parts if part.startswith("Update notes")]
+    return "\n".join(notes)
+
+
 def check_data(
     project: Path, env: Mapping[str, str], scenario: Scenario, old: dict[str, list[Turn]]
 ) -> None:
@@ -536,6 +591,7 @@ def test_update_from_release_keeps_edits_and_data(
     conflicts = check_and_resolve_conflicts(project, fresh, scenario, base, ours)
     print(f"conflicts (resolved by taking both sides): {', '.join(sorted(conflicts)) or 'none'}")
     check_nothing_lost(project, fresh, scenario, repo)
+    by_hand = do_by_hand(project, scenario, repo)
 
     uv(project, env, "sync")
     clock.lap("sync")
@@ -550,7 +606,10 @@ def test_update_from_release_keeps_edits_and_data(
     assert tested.ok, tested.describe()
     clock.lap("pytest")
 
-    line = f"{'0.1.0 -> current, ' + combo:<28} {clock}  conflicts: {', '.join(sorted(conflicts))}"
+    line = (
+        f"{'0.1.0 -> current, ' + combo:<28} {clock}  conflicts: {', '.join(sorted(conflicts))}"
+        f"  by hand: {', '.join(by_hand)}"
+    )
     print(line)
     record_property(TIMINGS_PROPERTY, line)
 
