@@ -607,8 +607,9 @@ def test_update_from_release_keeps_edits_and_data(
     clock.lap("pytest")
 
     line = (
-        f"{'0.1.0 -> current, ' + combo:<28} {clock}  conflicts: {', '.join(sorted(conflicts))}"
-        f"  by hand: {', '.join(by_hand)}"
+        f"{'0.1.0 -> current, ' + combo:<28} {clock}"
+        f"  conflicts: {', '.join(sorted(conflicts)) or 'none'}"
+        f"  by hand: {', '.join(by_hand) or 'none'}"
     )
     print(line)
     record_property(TIMINGS_PROPERTY, line)
