@@ -161,7 +161,8 @@ EDITS: list[Edit] = [
     ),
     Edit(".env.example", "LOG_LEVEL=WARNING", "LOG_LEVEL=INFO"),
     # A flow run leaves Prefect's state and the datasets under data/, which 0.1.0 does not ignore:
-    # copier refuses to update a dirty tree, so the user ignores them (docs/updating.md).
+    # copier refuses to update a dirty tree, so this user ignores them in .gitignore, where the
+    # new version's own change may conflict (docs/updating.md suggests .git/info/exclude).
     Edit(
         ".gitignore",
         "data/*.db-*\n",
