@@ -17,7 +17,12 @@ from agents.memory import SessionABC
 
 from agents_core.config import get_settings
 from agents_core.core.runner import AgentRunner, RunInput, as_core_error
-from agents_core.exceptions import AgentsCoreError, ConfigurationError, GuardrailTripped
+from agents_core.exceptions import (
+    AgentsCoreError,
+    ConfigurationError,
+    GuardrailTripped,
+    ModelCallError,
+)
 from agents_core.models.context import AgentContext
 from agents_core.models.outputs.intent import IntentOutput
 from agents_core.registry.agent_registry import AgentRegistry
@@ -197,7 +202,7 @@ class AgentOrchestrator:
                 helper.emit_answer(answer, sources=list(state.guard.runs))
             except AgentsCoreError as error:
                 await state.aclose()
-                helper.emit_error(str(error), code=type(error).__name__)
+                helper.emit_error(str(error), code=_error_code(error))
             except Exception as error:  # a bug in execute(): report it, do not hang the stream
                 await state.aclose()
                 helper.emit_error(f"{type(error).__name__}: {error}", code="InternalError")
@@ -446,3 +451,11 @@ class RoutingOrchestrator(AgentOrchestrator):
             "result": result,
             "session_id": session.session_id,
         }
+
+
+def _error_code(error: AgentsCoreError) -> str:
+    """The `code` of a streamed error: a model fault's stable name (as the API's JSON errors
+    name it, e.g. `model_rate_limited`), else the framework error's class name."""
+    if isinstance(error, ModelCallError):
+        return f"model_{error.fault}"
+    return type(error).__name__
