@@ -78,7 +78,11 @@ def main(argv: list[str] | None = None) -> int:
         pytest = ["uv", "run", "pytest", "-q", "-p", "no:cacheprovider"]
         seconds, output, code = _timed(pytest, project, env)
         results["pytest"] = seconds
-        tail = output.strip().splitlines()[-1] if output.strip() else ""
+        lines = output.strip().splitlines()
+        tail = lines[-1] if lines else ""
+        for line in lines:
+            if line.startswith(("FAILED", "ERROR")):
+                print(line)
         print(tail)
         passed = re.search(r"(\d+) passed", tail)
         results["tests passed"] = int(passed.group(1)) if passed else 0
