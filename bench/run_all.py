@@ -162,6 +162,16 @@ def summary_rows(results: dict[str, Any]) -> list[list[object]]:
                 turns["one session"]["ratio"],
             ]
         )
+    suite = results.get("suite_time", {})
+    for name, goal in (
+        ("pytest", "<= 40 s"),
+        ("copy + sync + pytest", "<= 60 s"),
+        ("cli --help", "<= 0.5 s"),
+        ("prefect server start", "paid once per CI worker"),
+    ):
+        if name in suite:
+            passed = f", {suite['tests passed']} tests" if name == "pytest" else ""
+            rows.append([f"suite_time {name}{passed}", f"{suite[name]:.1f} s", goal, "", ""])
     renders = results.get("render_time", {})
     if renders:
         base = renders["trivial template"]["median"]
@@ -185,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         action="append",
-        choices=["overhead", "imports", "render", "api", "workflow", "turns"],
+        choices=["overhead", "imports", "render", "api", "workflow", "turns", "suite"],
         help="run only these benchmarks (repeatable)",
     )
     parser.add_argument(
@@ -195,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     counts = dict(QUICK if args.quick else FULL)
     if args.import_runs:
         counts["imports"] = args.import_runs
-    only = set(args.only or ["overhead", "imports", "render", "api", "workflow", "turns"])
+    only = set(args.only or ["overhead", "imports", "render", "api", "workflow", "turns", "suite"])
 
     _project.check_runtime()
     print(f"== run_all: {_project.machine_line()}")
@@ -246,6 +256,9 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
 
+    if "suite" in only:  # last: it renders, syncs and runs a whole generated suite (minutes)
+        results.update(_run("suite_time.py", ["--shared-prefect"], env, work / "suite.json"))
+
     print("\n== summary (medians; ratio = median / baseline median, same run)")
     rows = summary_rows(results)
     print(_project.table(["benchmark", "median", "baseline", "baseline median", "ratio"], rows))
@@ -257,6 +270,7 @@ def main(argv: list[str] | None = None) -> int:
         "api": "api_throughput",
         "workflow": "workflow_overhead",
         "turns": "session_serialization",
+        "suite": "suite_time",
     }
     return 0 if all(expected[name] in results for name in only) else 1
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests._prefect_server import prefect_server
 from tests._render import Renderer, questions_only, snapshot_template
 from tests._tools import SharedVenv
 
@@ -42,9 +45,24 @@ def import_venv(shared_tmp: Path) -> SharedVenv:
     return SharedVenv(shared_tmp)
 
 
+@pytest.fixture(scope="session")
+def shared_prefect_api_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One Prefect server for this worker's generated workflow suites (tests/_prefect_server)."""
+    with prefect_server(tmp_path_factory.mktemp("prefect-server")) as api_url:
+        yield api_url
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Start the slow generated suites first so that xdist's workers finish together."""
     items.sort(key=lambda item: item.get_closest_marker("generated") is None)
+
+
+_SESSION_STARTED = time.monotonic()
+
+
+def pytest_sessionstart() -> None:
+    global _SESSION_STARTED
+    _SESSION_STARTED = time.monotonic()
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
@@ -59,5 +77,20 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
                     rows.append(str(value))
     if rows:
         terminalreporter.section("generated projects: wall time per combination")
-        for row in sorted(rows):
+        for row in sorted(rows, key=_row_seconds, reverse=True):
             terminalreporter.write_line(row)
+        suites = sum(_row_seconds(row) for row in rows)
+        wall = time.monotonic() - _SESSION_STARTED
+        terminalreporter.write_line(
+            f"total: {len(rows)} rows, {suites:.0f}s of suites; session wall time {wall:.0f}s"
+        )
+
+
+def _row_seconds(row: str) -> float:
+    """The total seconds of a timings row (`<id> <seconds>s ...`; 0 when it has none)."""
+    for word in row.split()[1:]:
+        try:
+            return float(word.rstrip("s"))
+        except ValueError:
+            continue
+    return 0.0

@@ -12,21 +12,19 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
-from typing import Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
-from agents_core import (
-    AgentOrchestrator,
-    AgentsCoreError,
-    RoutingOrchestrator,
-    Settings,
-    StreamEvent,
-    get_agent_registry,
-    get_settings,
-    get_tool_registry,
-)
+# Cheap: the package's names load on first use and these modules import no SDK (settings_check
+# needs only pydantic-settings). Everything else from agents_core (the Agents SDK behind it,
+# Prefect, FastAPI) is imported inside the command that needs it, so `--help` and usage errors
+# answer at once (tests/test_cli.py::test_help_and_usage_errors_import_no_sdk).
 from agents_core._defaults import PROJECT_NAME, PROJECT_SLUG
-from agents_core.llm.selection import close_model_clients, uses_offline_model
+from agents_core.config import Settings
+from agents_core.exceptions import AgentsCoreError
 from agents_core.settings_check import SettingsError, load
+
+if TYPE_CHECKING:
+    from agents_core import AgentOrchestrator, StreamEvent
 
 EXIT_OK, EXIT_FAILED, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2, 64
 _DEMO_TOOLS = ("sales_report", "get_weather", "calculator")
@@ -99,6 +97,8 @@ def _short(value: Any, limit: int = 240) -> str:
 
 
 def _orchestrator(agent: str | None) -> AgentOrchestrator:
+    from agents_core import AgentOrchestrator, RoutingOrchestrator, get_agent_registry
+
     if agent:
         get_agent_registry().get(agent)  # unknown names fail here, listing the known ones
         return AgentOrchestrator(default_agent=agent)
@@ -119,6 +119,8 @@ async def _ask(
 
 
 def _chat(args: argparse.Namespace) -> int:
+    from agents_core.llm.selection import close_model_clients
+
     printer = ChatPrinter(sys.stdout, sys.stderr, as_json=args.json)
     orchestrator = _orchestrator(args.agent)
     session_id: str | None = args.session
@@ -149,6 +151,9 @@ def _chat(args: argparse.Namespace) -> int:
 
 
 async def _demo(args: argparse.Namespace) -> int:
+    from agents_core import RoutingOrchestrator, get_settings, get_tool_registry
+    from agents_core.llm.selection import uses_offline_model
+
     printer = ChatPrinter(sys.stdout, sys.stderr, as_json=args.json)
     mode = "offline model" if uses_offline_model() else f"model {get_settings().default_model}"
     print(f"{PROJECT_NAME} demo on the {mode}.", file=sys.stderr)
@@ -167,6 +172,8 @@ async def _demo(args: argparse.Namespace) -> int:
 
 
 def _list_agents(args: argparse.Namespace) -> int:
+    from agents_core import get_agent_registry, get_settings
+
     for definition in get_agent_registry().all():
         tools = ", ".join(definition.tools) or "-"
         guardrails = ", ".join(definition.guardrails) or "-"
@@ -270,6 +277,7 @@ def _list_flows(args: argparse.Namespace) -> int:
             default = "required" if p.required else f"default {json.dumps(p.default, default=str)}"
             about = f": {p.description}" if p.description else ""
             print(f"    --param {p.name}=<{p.type}>  ({default}){about}")
+    print(f"\n`flow run` uses: {_prefect_server_note()}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -280,6 +288,7 @@ async def _run_flow(args: argparse.Namespace) -> int:
     # Unknown, missing or ill-typed parameters fail here, listing the flow's parameters.
     parameters = info.check_parameters(dict(parse_param(text) for text in args.param))
     print(f"running flow {info.name} ({info.title})…", file=sys.stderr, flush=True)
+    print(_prefect_server_note(), file=sys.stderr, flush=True)
     # Progress: Prefect's console handler logs each flow and task run as it starts and ends.
     outcome = await run_flow(info, parameters)
     if args.json:
@@ -293,7 +302,24 @@ async def _run_flow(args: argparse.Namespace) -> int:
     return EXIT_OK if outcome.ok else EXIT_FAILED
 
 
+EPHEMERAL_SERVER_SECONDS = "10-30 s"
+"""How long Prefect's temporary server usually takes to start (and migrate its database)."""
+
+
+def _prefect_server_note() -> str:
+    """Which Prefect server flow runs use: the one at PREFECT_API_URL, else a temporary one."""
+    url = os.environ.get("PREFECT_API_URL", "").strip()
+    if url:
+        return f"Prefect server: {url} (PREFECT_API_URL)"
+    return (
+        f"Prefect server: starting a temporary one for this run (usually {EPHEMERAL_SERVER_SECONDS}"
+        "); start one with `prefect server start` and set PREFECT_API_URL to reuse it."
+    )
+
+
 def _list_tools(args: argparse.Namespace) -> int:
+    from agents_core import get_tool_registry
+
     for definition in get_tool_registry().all():
         print(f"{definition.name}  [{definition.category}]\n    {definition.description}")
     return EXIT_OK
@@ -354,7 +380,9 @@ def build_parser() -> argparse.ArgumentParser:
         flow = commands.add_parser("flow", help="run a workflow")
         flow_commands = flow.add_subparsers(dest="flow_command", required=True, metavar="COMMAND")
         run = flow_commands.add_parser(
-            "run", help="run a flow locally (no Prefect server needed) and print its result"
+            "run",
+            help="run a flow in this process and print its result (on the Prefect server at "
+            "PREFECT_API_URL, else a temporary one)",
         )
         run.add_argument("name", help="the flow's name (see the flows command)")
         run.add_argument(
@@ -371,6 +399,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 async def _run_async(args: argparse.Namespace) -> int:
+    from agents_core.llm.selection import close_model_clients
+
     try:
         return int(await args.handler(args))
     finally:
@@ -396,6 +426,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Prefect configures logging itself (its lines name the flow or task run) unless the
         # root logger already has a handler: leave it alone for the workflow commands.
         if not getattr(args, "prefect_logging", False):
+            from agents_core import get_settings
+
             logging.basicConfig(
                 level=get_settings().log_level, format="%(levelname)s %(name)s: %(message)s"
             )

@@ -11,6 +11,7 @@ from typing import Any
 
 from agents.items import TResponseInputItem
 from agents.memory import SQLiteSession
+from agents.memory.session import _await_mutation
 
 from agents_core.session._lock import ticket_lock
 from agents_core.session._store import SessionMetadata, decode_item
@@ -100,21 +101,19 @@ class SQLiteStore(SQLiteSession):
         await self._run(work)
 
     async def save_metadata(self, metadata: SessionMetadata) -> None:
-        sql = (
-            f"INSERT INTO {META_TABLE} (session_id, created_at, updated_at, title, user_id) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT(session_id) DO UPDATE SET "
-            "updated_at = excluded.updated_at, "
-            f"title = COALESCE(excluded.title, {META_TABLE}.title), "
-            f"user_id = COALESCE(excluded.user_id, {META_TABLE}.user_id)"
-        )
-        values = (
-            metadata.session_id,
-            metadata.created_at,
-            metadata.updated_at,
-            metadata.title,
-            metadata.user_id,
-        )
-        await self._run(lambda conn: conn.execute(sql, values))
+        await self._run(lambda conn: _upsert_metadata(conn, metadata))
+
+    async def append(self, items: list[TResponseInputItem], metadata: SessionMetadata) -> int:
+        """Items, metadata and the new count in one transaction (one thread hop, one commit)."""
+        self._check_not_closed()
+        count_sql = f"SELECT COUNT(*) FROM {self.messages_table} WHERE session_id = ?"
+
+        def work(conn: sqlite3.Connection) -> int:
+            self._insert_items(conn, items)
+            _upsert_metadata(conn, metadata)
+            return int(conn.execute(count_sql, (self.session_id,)).fetchone()[0])
+
+        return int(await _await_mutation(self._run(work)))
 
     async def load_metadata(self) -> SessionMetadata | None:
         sql = (
@@ -174,3 +173,21 @@ class SQLiteStore(SQLiteSession):
 
     async def aclose(self) -> None:
         self.close()
+
+
+def _upsert_metadata(conn: sqlite3.Connection, metadata: SessionMetadata) -> None:
+    """Insert or update a session's metadata row (created_at is kept from the first save)."""
+    conn.execute(
+        f"INSERT INTO {META_TABLE} (session_id, created_at, updated_at, title, user_id) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT(session_id) DO UPDATE SET "
+        "updated_at = excluded.updated_at, "
+        f"title = COALESCE(excluded.title, {META_TABLE}.title), "
+        f"user_id = COALESCE(excluded.user_id, {META_TABLE}.user_id)",
+        (
+            metadata.session_id,
+            metadata.created_at,
+            metadata.updated_at,
+            metadata.title,
+            metadata.user_id,
+        ),
+    )

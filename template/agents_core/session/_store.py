@@ -62,6 +62,17 @@ class SessionStore(Protocol):
     async def aclose(self) -> None: ...
 
 
+@runtime_checkable
+class AppendingStore(Protocol):
+    """A store that adds a turn's items and upserts the metadata in one transaction."""
+
+    async def append(self, items: list[TResponseInputItem], metadata: SessionMetadata) -> int:
+        """Add `items`, upsert `metadata` (as `save_metadata`); return the items now stored.
+
+        All or nothing, and finished even if the caller is cancelled meanwhile.
+        """
+
+
 def decode_item(raw: str | bytes, session_id: str) -> TResponseInputItem:
     """json.loads, logging a warning (not failing) when a stored item cannot be decoded.
 

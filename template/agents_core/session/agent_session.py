@@ -18,7 +18,7 @@ from agents.memory import SessionABC, SessionSettings
 
 from agents_core.config import get_settings
 from agents_core.exceptions import InvalidSessionIdError
-from agents_core.session._store import MemoryStore, SessionMetadata, SessionStore
+from agents_core.session._store import AppendingStore, MemoryStore, SessionMetadata, SessionStore
 from agents_core.session.backends import open_store
 from agents_core.session.turn import SessionTurn
 from agents_core.utils.messages import assistant_message, item_role, item_text, item_type, to_text
@@ -125,10 +125,16 @@ class AgentSession(SessionABC):
         if self.clean_structured_outputs:
             items = [_readable(item) for item in items]
         async with self._lock:
+            self.metadata["updated_at"] = time.time()
+            if isinstance(self._store, AppendingStore):
+                # Items, metadata and the count in one transaction.
+                self._count = await self._store.append(items, self._metadata_record())
+                if self._count > self.max_items:
+                    await self._trim_locked()
+                return
             if self._count is None:
                 self._count = await self._store.count()
             await self._backend.add_items(items)
-            self.metadata["updated_at"] = time.time()
             self._count += len(items)
             if self._count > self.max_items:
                 await self._trim_locked()

@@ -7,6 +7,7 @@ tests/conftest.py when pytest starts, before anything imports Prefect.
 from __future__ import annotations
 
 import gc
+import os
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,24 +37,39 @@ def _collect_prefect_sockets(request: pytest.FixtureRequest) -> Iterator[None]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ResourceWarning)
         gc.collect()
+    # What survived is long-lived (modules, Prefect's clients and settings): later collections
+    # skip it and look only at what the next test makes (a full one took ~2 s per test).
+    gc.freeze()
+
+
+SHARED_SERVER_VAR = "AGENTS_TEST_PREFECT_API_URL"
+"""The API URL of a Prefect server already running for tests (e.g. one shared by many suites)."""
 
 
 @pytest.fixture(scope="session")
 def prefect_server() -> Iterator[str]:
-    """A Prefect server (a subprocess on 127.0.0.1) for the session's flows; its API URL.
+    """A Prefect server on 127.0.0.1 for the session's flows; its API URL.
 
-    Started on first use: tests that only call `.fn()` or read the catalog do not pay for it.
+    The one at AGENTS_TEST_PREFECT_API_URL when set (start one with `prefect server start`: it
+    saves each test session the ~15 s a new server takes), else a temporary one for this
+    session (a subprocess), started on first use: tests that only call `.fn()` or read the
+    catalog do not pay for it.
     """
     from prefect.settings import (
         PREFECT_API_URL,
         PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
         temporary_settings,
     )
+
+    # A sync flow would wait ~1 s at its end for the heartbeat thread (ours are async).
+    no_heartbeat = temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None})
+    shared = os.environ.get(SHARED_SERVER_VAR, "").strip()
+    if shared:
+        with no_heartbeat, temporary_settings(updates={PREFECT_API_URL: shared}):
+            yield shared
+        return
+
     from prefect.testing.utilities import prefect_test_harness
 
-    with (
-        prefect_test_harness(server_startup_timeout=120),
-        # A sync flow would wait ~1 s at its end for the heartbeat thread (ours are async).
-        temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
-    ):
+    with prefect_test_harness(server_startup_timeout=120), no_heartbeat:
         yield str(PREFECT_API_URL.value())
