@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import importlib.util
 import json
-import logging
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn, TextIO
@@ -22,6 +21,7 @@ from agents_core import (
 )
 from agents_core._defaults import PROJECT_NAME, PROJECT_SLUG
 from agents_core.llm.selection import close_model_clients, uses_offline_model
+from agents_core.observability.log_format import configure_logging
 
 EXIT_OK, EXIT_FAILED, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2, 64
 _DEMO_TOOLS = ("sales_report", "get_weather", "calculator")
@@ -350,9 +350,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Prefect configures logging itself (its lines name the flow or task run) unless the
         # root logger already has a handler: leave it alone for the workflow commands.
         if not getattr(args, "prefect_logging", False):
-            logging.basicConfig(
-                level=get_settings().log_level, format="%(levelname)s %(name)s: %(message)s"
-            )
+            configure_logging(get_settings())  # LOG_LEVEL, LOG_FORMAT=text|json
         if args.is_async:
             return int(asyncio.run(_run_async(args)))
         return int(args.handler(args))
