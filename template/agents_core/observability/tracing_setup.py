@@ -12,6 +12,7 @@ OpenTelemetry is imported only for `otlp` and `console`.
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -24,7 +25,7 @@ from agents_core.exceptions import ConfigurationError
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider
 
-_processors: dict[tuple[str, bool, str], TracingProcessor] = {}
+_processors: dict[tuple[str | None, ...], TracingProcessor] = {}
 
 
 def install_trace_processors(settings: Settings, *, openai_export: bool) -> bool:
@@ -45,8 +46,24 @@ def install_trace_processors(settings: Settings, *, openai_export: bool) -> bool
     return enabled
 
 
+def shutdown_trace_processors() -> None:
+    """Flush and close the OpenTelemetry pipelines built so far (at shutdown, between tests)."""
+    set_trace_processors([])
+    set_tracing_disabled(True)
+    while _processors:
+        _, processor = _processors.popitem()
+        processor.shutdown()
+
+
 def _otel_processor(settings: Settings) -> TracingProcessor:
-    key = (settings.tracing_exporter, settings.tracing_capture_content, settings.otel_service_name)
+    key = (
+        settings.tracing_exporter,
+        str(settings.tracing_capture_content),
+        settings.otel_service_name,
+        # The exporter reads its endpoint once: a new endpoint needs a new pipeline.
+        os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"),
+        os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"),
+    )
     processor = _processors.get(key)
     if processor is None:
         from agents_core.observability.otel_processor import OpenTelemetryProcessor

@@ -15,9 +15,9 @@ from llmock.scenarios import Delay, Fail, Match, Reply, StreamFault, ToolFault
 from agents_core.exceptions import ModelCallError
 from agents_core.llm import CHAT_COMPLETIONS_HINT
 from agents_core.orchestrator import AgentOrchestrator, RoutingOrchestrator
-from agents_core.utils.messages import item_text
 from agents_core.registry.agent_registry import AgentDefinition, register_agent
 from agents_core.services.streaming import StreamEvent
+from agents_core.utils.messages import item_text
 from tests.models.conftest import ModelServer, Stopwatch, session_items
 
 pytestmark = pytest.mark.allow_model_calls
