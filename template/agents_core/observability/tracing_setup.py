@@ -26,6 +26,12 @@ if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider
 
 _processors: dict[tuple[str | None, ...], TracingProcessor] = {}
+_installed: list[TracingProcessor] = []
+
+
+def installed_trace_processors() -> list[TracingProcessor]:
+    """The processors the last `install_trace_processors` call installed."""
+    return list(_installed)
 
 
 def install_trace_processors(settings: Settings, *, openai_export: bool) -> bool:
@@ -41,6 +47,7 @@ def install_trace_processors(settings: Settings, *, openai_export: bool) -> bool
     if exporter in ("otlp", "console"):
         processors.append(_otel_processor(settings))
     set_trace_processors(processors)
+    _installed[:] = processors
     enabled = bool(processors)
     set_tracing_disabled(not enabled)
     return enabled
@@ -49,6 +56,7 @@ def install_trace_processors(settings: Settings, *, openai_export: bool) -> bool
 def shutdown_trace_processors() -> None:
     """Flush and close the OpenTelemetry pipelines built so far (at shutdown, between tests)."""
     set_trace_processors([])
+    _installed.clear()
     set_tracing_disabled(True)
     while _processors:
         _, processor = _processors.popitem()
