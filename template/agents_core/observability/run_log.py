@@ -13,12 +13,14 @@ import uuid
 from contextvars import ContextVar
 from typing import Any
 
-from agents import Agent, RunContextWrapper, RunHooks, Tool
+from agents import Agent, ModelResponse, RunContextWrapper, RunHooks, Tool
 
 RUN_LOGGER = "agents_core.runs"
 
 logger = logging.getLogger(RUN_LOGGER)
 current_run_id: ContextVar[str | None] = ContextVar("agents_core_run_id", default=None)
+token_usage: ContextVar[dict[str, int] | None] = ContextVar("agents_core_token_usage", default=None)
+"""Set it to a dict to count the model tokens of the runs that follow (`input`, `output`)."""
 
 
 def new_run_id() -> str:
@@ -99,6 +101,14 @@ class RunLogHooks(RunHooks[Any]):
             duration_s=duration,
             outcome="ok",
         )
+
+    async def on_llm_end(
+        self, context: RunContextWrapper[Any], agent: Agent[Any], response: ModelResponse
+    ) -> None:
+        counts = token_usage.get()
+        if counts is not None:
+            counts["input"] = counts.get("input", 0) + response.usage.input_tokens
+            counts["output"] = counts.get("output", 0) + response.usage.output_tokens
 
 
 def _key(context: RunContextWrapper[Any], tool: Tool) -> tuple[str, str]:
