@@ -144,7 +144,7 @@ def _case(path: Path, index: int, raw: Any) -> EvalCase:
     if not isinstance(history, list) or not all(
         isinstance(item, dict) and item.get("role") in ("user", "assistant") for item in history
     ):
-        raise EvalFileError(f"{where}: 'history' is a list of {{role: user|assistant, content}}.")
+        raise EvalFileError(f"{where}: 'history' is a list of (role: user|assistant, content).")
     return EvalCase(
         id=case_id,
         input=raw["input"],
