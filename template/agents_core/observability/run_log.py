@@ -7,6 +7,7 @@ itself, so the id a user gets back (CLI, `X-Run-Id`) finds the trace.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import uuid
@@ -74,7 +75,15 @@ def log_tool_call(
 
 
 def _text(fields: dict[str, Any]) -> str:
-    return " ".join(f"{key}={value}" for key, value in fields.items() if value is not None)
+    return " ".join(f"{key}={_value(value)}" for key, value in fields.items() if value is not None)
+
+
+def _value(value: Any) -> str:
+    # Quoted when it has spaces or line breaks: an error message cannot forge a second log line.
+    text = str(value)
+    return (
+        json.dumps(text, ensure_ascii=False) if not text or any(c.isspace() for c in text) else text
+    )
 
 
 class RunLogHooks(RunHooks[Any]):
