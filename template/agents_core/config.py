@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from agents_core._defaults import DEFAULT_MODEL
+from agents_core._defaults import DEFAULT_MODEL, PROJECT_SLUG
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -85,8 +85,25 @@ class Settings(BaseSettings):
     tracing: Literal["auto", "on", "off"] = Field(
         default="auto", description="auto: on when an OpenAI key is set."
     )
+    tracing_exporter: Literal["openai", "otlp", "console", "none"] = Field(
+        default="openai",
+        description=(
+            "Where traces go: openai (the SDK's exporter, on by TRACING), otlp (OpenTelemetry "
+            "over OTLP/HTTP, configured by OTEL_EXPORTER_OTLP_*), console (stderr), none."
+        ),
+    )
+    tracing_capture_content: bool = Field(
+        default=False,
+        description="Record prompts, tool arguments and outputs in OpenTelemetry spans.",
+    )
+    otel_service_name: str = Field(
+        default=PROJECT_SLUG, min_length=1, description="service.name of exported spans."
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="WARNING", description="DEBUG, INFO, WARNING or ERROR, in any case."
+    )
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="text: one readable line per record; json: one JSON object."
     )
     weather_geocoding_url: str = Field(
         default="https://geocoding-api.open-meteo.com/v1/search",
@@ -140,6 +157,15 @@ class Settings(BaseSettings):
                 f"OPENAI_BASE_URL is set ({self.openai_base_url}) but OPENAI_API_KEY is not. "
                 "Set OPENAI_API_KEY (any value, e.g. OPENAI_API_KEY=local, for a server that "
                 "needs none), or LLM_PROVIDER=offline to run on the offline model."
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _tracing_choices_agree(self) -> Settings:
+        if self.tracing == "on" and self.tracing_exporter == "none":
+            raise ValueError(
+                "TRACING=on exports traces to OpenAI but TRACING_EXPORTER=none turns all tracing "
+                "off: set TRACING=off, or TRACING_EXPORTER to openai, otlp or console."
             )
         return self
 

@@ -6,14 +6,16 @@ import asyncio
 import contextlib
 import dataclasses
 import inspect
+import time
 import uuid
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
 from agents.items import TResponseInputItem
 from agents.memory import SessionABC
+from agents.tracing import get_current_trace, trace
 
 from agents_core.config import get_settings
 from agents_core.core.runner import AgentRunner, RunInput, as_core_error
@@ -25,6 +27,7 @@ from agents_core.exceptions import (
 )
 from agents_core.models.context import AgentContext
 from agents_core.models.outputs.intent import IntentOutput
+from agents_core.observability.run_log import current_run_id, log_run, new_run_id, sdk_trace_id
 from agents_core.registry.agent_registry import AgentRegistry
 from agents_core.registry.guardrail_registry import GuardrailCheck, register_guardrail
 from agents_core.services.routing import IntentRouter, read_structured_output
@@ -47,6 +50,7 @@ class _RunState:
     query: str
     session_id: str | None
     guard: SafetyGuard
+    run_id: str = field(default_factory=new_run_id)
     streaming: StreamingHelper | None = None
     sessions: list[AgentSession] = field(default_factory=list)
     turns: dict[str, SessionTurn] = field(default_factory=dict)
@@ -81,11 +85,83 @@ class _RunState:
             self.sessions.clear()
 
 
+@dataclass
+class _RunRecord:
+    """How a run ended, for its log line and its trace: ok | refused | error | cancelled."""
+
+    outcome: str = "error"
+    error: str | None = None
+    agent: str | None = None
+
+    def failed(self, error: BaseException) -> None:
+        if isinstance(error, GuardrailTripped):
+            self.outcome = "refused"
+        elif isinstance(error, asyncio.CancelledError):
+            self.outcome = "cancelled"
+        else:
+            self.outcome = "error"
+        self.error = f"{type(error).__name__}: {error}"
+
+
+@contextlib.contextmanager
+def _observed(state: _RunState, workflow: str) -> Iterator[_RunRecord]:
+    """The run's trace (`trace_<run id>`, grouped by session) and its log line at the end.
+
+    Inside an SDK trace that is already open (a run inside a workflow's run) the run's agents
+    join that trace instead.
+    """
+    record = _RunRecord()
+    metadata: dict[str, Any] = {"run_id": state.run_id}
+    sdk_trace = None
+    if get_current_trace() is None:
+        sdk_trace = trace(
+            workflow,
+            trace_id=sdk_trace_id(state.run_id),
+            group_id=state.session_id,
+            metadata=metadata,
+        )
+        sdk_trace.start(mark_as_current=True)
+    token = current_run_id.set(state.run_id)
+    started = time.perf_counter()
+    try:
+        yield record
+    except BaseException as error:
+        record.failed(error)
+        raise
+    finally:
+        metadata |= {"session_id": state.session_id, "outcome": record.outcome}
+        if sdk_trace is not None:
+            sdk_trace.finish(reset_current=True)
+        current_run_id.reset(token)
+        log_run(
+            run_id=state.run_id,
+            session_id=state.session_id,
+            agent=record.agent,
+            duration_s=time.perf_counter() - started,
+            outcome=record.outcome,
+            error=record.error,
+        )
+
+
 class _RunFailed(Exception):
     """Thrown into the open turns of a run that did not finish, so that they store nothing."""
 
 
 _current_run: ContextVar[_RunState | None] = ContextVar("agents_core_run", default=None)
+
+
+def validate_run_id(run_id: str) -> str:
+    """A run id is 32 lowercase hex digits (it doubles as an OpenTelemetry trace id)."""
+    if not isinstance(run_id, str) or len(run_id) != 32 or set(run_id) - set("0123456789abcdef"):
+        raise ValueError(f"A run id is 32 lowercase hex digits, got {run_id!r}.")
+    if run_id == "0" * 32:
+        raise ValueError("A run id cannot be all zeros.")
+    return run_id
+
+
+def _answer_agent(outcome: Any) -> str | None:
+    agent = outcome.get("agent") if isinstance(outcome, dict) else None
+    return str(agent) if agent else None
 
 
 def _answer_text(outcome: Any) -> str:
@@ -148,16 +224,23 @@ class AgentOrchestrator:
         context_data: dict[str, Any] | None = None,
         *,
         session_id: str | None = None,
+        run_id: str | None = None,
     ) -> Any:
-        """Run the workflow on one user query; returns what `execute()` returns."""
-        state = self._open_run(user_query, session_id, self.streaming)
+        """Run the workflow on one user query; returns what `execute()` returns.
+
+        `run_id` (32 hex digits, default: a new one) names the run in its log line and trace.
+        """
+        state = self._open_run(user_query, session_id, self.streaming, run_id)
         token = _current_run.set(state)
         try:
-            data = dict(context_data or {})
-            await self.check_input(user_query, data)
-            outcome = await self.execute(user_query, data)
-            await state.commit(_answer_text(outcome))
-            return outcome
+            with _observed(state, type(self).__name__) as record:
+                data = dict(context_data or {})
+                await self.check_input(user_query, data)
+                outcome = await self.execute(user_query, data)
+                await state.commit(_answer_text(outcome))
+                record.outcome = "ok"
+                record.agent = _answer_agent(outcome)
+                return outcome
         finally:
             _current_run.reset(token)
             await state.aclose()
@@ -180,36 +263,44 @@ class AgentOrchestrator:
         context_data: dict[str, Any] | None = None,
         *,
         session_id: str | None = None,
+        run_id: str | None = None,
     ) -> AsyncGenerator[StreamEvent, None]:
         """Run the workflow and yield its events: run_start ... answer | error, then done.
+
+        `run_start` and `done` carry the run's `run_id`.
 
         Errors are reported as an `error` event (with the exception type as `code`), never
         raised into the consumer; closing the iterator cancels the run (nothing is stored).
         """
         queue: asyncio.Queue[StreamEvent] = asyncio.Queue()
         helper = StreamingHelper(queue.put_nowait)
-        state = self._open_run(user_query, session_id, helper)
-        helper.emit_run_start(user_query, state.session_id)
+        state = self._open_run(user_query, session_id, helper, run_id)
+        helper.emit("run_start", query=user_query, session_id=state.session_id, run_id=state.run_id)
 
         async def work() -> None:
             token = _current_run.set(state)
             try:
-                data = dict(context_data or {})
-                await self.check_input(user_query, data)
-                outcome = await self.execute(user_query, data)
-                answer = outcome.get("result") if isinstance(outcome, dict) else outcome
-                await state.commit(_answer_text(outcome))  # stored before the client hears it
-                helper.emit_answer(answer, sources=list(state.guard.runs))
-            except AgentsCoreError as error:
-                await state.aclose()
-                helper.emit_error(str(error), code=_error_code(error))
-            except Exception as error:  # a bug in execute(): report it, do not hang the stream
-                await state.aclose()
-                helper.emit_error(f"{type(error).__name__}: {error}", code="InternalError")
+                with _observed(state, type(self).__name__) as record:
+                    try:
+                        data = dict(context_data or {})
+                        await self.check_input(user_query, data)
+                        outcome = await self.execute(user_query, data)
+                        answer = outcome.get("result") if isinstance(outcome, dict) else outcome
+                        await state.commit(_answer_text(outcome))  # stored before it is heard
+                        record.outcome, record.agent = "ok", _answer_agent(outcome)
+                        helper.emit_answer(answer, sources=list(state.guard.runs))
+                    except AgentsCoreError as error:
+                        record.failed(error)
+                        await state.aclose()
+                        helper.emit_error(str(error), code=_error_code(error))
+                    except Exception as error:  # a bug in execute(): report it, do not hang
+                        record.failed(error)
+                        await state.aclose()
+                        helper.emit_error(f"{type(error).__name__}: {error}", code="InternalError")
             finally:
                 _current_run.reset(token)
                 await state.aclose()
-                helper.emit_done(session_id=state.session_id)
+                helper.emit_done(session_id=state.session_id, run_id=state.run_id)
 
         task = asyncio.create_task(work())
         try:
@@ -225,7 +316,11 @@ class AgentOrchestrator:
                 await asyncio.gather(task, return_exceptions=True)
 
     def _open_run(
-        self, user_query: str, session_id: str | None, streaming: StreamingHelper | None
+        self,
+        user_query: str,
+        session_id: str | None,
+        streaming: StreamingHelper | None,
+        run_id: str | None = None,
     ) -> _RunState:
         if not isinstance(user_query, str) or not user_query.strip():
             raise ValueError("The user query must be a non-empty string.")
@@ -237,8 +332,13 @@ class AgentOrchestrator:
             )
         if session_id is not None:
             validate_session_id(session_id)
+        if run_id is not None:
+            validate_run_id(run_id)
         guard = SafetyGuard(max_agent_runs=self.max_agent_runs)
-        return _RunState(query=user_query, session_id=session_id, guard=guard, streaming=streaming)
+        state = _RunState(query=user_query, session_id=session_id, guard=guard, streaming=streaming)
+        if run_id is not None:
+            state.run_id = run_id
+        return state
 
     def run_guardrails(self) -> list[str]:
         """The guardrails `check_input` applies: `input_guardrails`, else `default_agent`'s."""

@@ -74,6 +74,9 @@ class RunRequest(BaseModel):
 
 
 class RunResponse(BaseModel):
+    run_id: str = Field(
+        description="The run's id (also the X-Run-Id header): its log lines and trace carry it."
+    )
     session_id: str
     agent: str | None = Field(description="The agent that produced the answer.")
     intent: str | None = None

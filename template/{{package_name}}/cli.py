@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import importlib.util
 import json
-import logging
 import os
 import signal
 import sys
@@ -317,6 +316,42 @@ def _prefect_server_note() -> str:
     )
 
 
+async def _eval(args: argparse.Namespace) -> int:
+    # Imported here: the eval runner (and YAML) load only for this command.
+    from pathlib import Path
+
+    from agents_core import evals, get_settings
+    from agents_core.llm.selection import uses_offline_model
+
+    directory = Path(args.dir) if args.dir else evals.default_evals_dir()
+    suites = evals.load_suites(directory, args.agent)
+    default = "offline" if uses_offline_model() else get_settings().default_model
+    models = list(dict.fromkeys(args.model or [default]))  # a model named twice runs once
+    total = sum(len(suite.cases) for suite in suites) * len(models) * args.repeat
+    done = 0
+
+    def progress(result: evals.CaseResult) -> None:
+        nonlocal done
+        done += 1
+        mark = "pass" if result.passed else "FAIL"
+        line = f"[{done}/{total}] {result.suite}/{result.case} ({result.model}): {mark}"
+        print(line, file=sys.stderr, flush=True)
+
+    results = await evals.run_suites(
+        suites, models, repeat=args.repeat, concurrency=args.concurrency, progress=progress
+    )
+    print(evals.table(results))
+    reports = (
+        (args.json, evals.json_report),
+        (args.junit, evals.junit_report),
+        (args.html, evals.html_report),
+    )
+    for path, render in reports:
+        if path:
+            await asyncio.to_thread(Path(path).write_text, render(results), encoding="utf-8")
+    return EXIT_OK if all(result.passed for result in results) else EXIT_FAILED
+
+
 def _list_tools(args: argparse.Namespace) -> int:
     from agents_core import get_tool_registry
 
@@ -352,6 +387,23 @@ def build_parser() -> argparse.ArgumentParser:
     agents.set_defaults(handler=_list_agents, is_async=False)
     tools = commands.add_parser("tools", help="list the registered tools")
     tools.set_defaults(handler=_list_tools, is_async=False)
+
+    evaluate = commands.add_parser(
+        "eval", help="run the eval cases in evals/ and score the answers"
+    )
+    evaluate.add_argument("--agent", help="only the suite of this agent")
+    evaluate.add_argument(
+        "--model", action="append", help="model to evaluate (repeat to compare models side by side)"
+    )
+    evaluate.add_argument("--repeat", type=_count, default=1, help="run each case N times")
+    evaluate.add_argument(
+        "--concurrency", type=_count, default=4, help="cases run at once (default 4)"
+    )
+    evaluate.add_argument("--dir", help="directory of the eval files (default: evals/)")
+    evaluate.add_argument("--json", metavar="FILE", help="write the results as JSON")
+    evaluate.add_argument("--junit", metavar="FILE", help="write the results as JUnit XML")
+    evaluate.add_argument("--html", metavar="FILE", help="write an HTML report")
+    evaluate.set_defaults(handler=_eval, is_async=True)
 
     if has_api():
         serve = commands.add_parser("serve", help="serve the HTTP API with uvicorn")
@@ -427,10 +479,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # root logger already has a handler: leave it alone for the workflow commands.
         if not getattr(args, "prefect_logging", False):
             from agents_core import get_settings
+            from agents_core.observability.log_format import configure_logging
 
-            logging.basicConfig(
-                level=get_settings().log_level, format="%(levelname)s %(name)s: %(message)s"
-            )
+            configure_logging(get_settings())  # LOG_LEVEL, LOG_FORMAT=text|json
         if args.is_async:
             return int(asyncio.run(_run_async(args)))
         return int(args.handler(args))

@@ -22,6 +22,7 @@ from agents_core.llm.chat_history import alternate_roles
 from agents_core.llm.faults import model_call_error
 from agents_core.llm.selection import configure_tracing
 from agents_core.models.context import AgentContext
+from agents_core.observability.run_log import RunLogHooks
 from agents_core.registry.agent_registry import AgentDefinition
 
 RunInput = str | list[TResponseInputItem]
@@ -77,6 +78,7 @@ class AgentRunner:
                 session=session,
                 max_turns=turns,
                 run_config=run_config or default_run_config(),
+                hooks=RunLogHooks(),
             )
         except Exception as error:
             raise as_core_error(definition.name, error) from error
@@ -102,6 +104,7 @@ class AgentRunner:
             session=session,
             max_turns=turns,
             run_config=run_config or default_run_config(),
+            hooks=RunLogHooks(),
         )
 
 

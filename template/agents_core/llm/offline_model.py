@@ -18,6 +18,7 @@ from typing import Any, cast
 from agents import FunctionTool, Handoff, Model, ModelResponse, ModelSettings, ModelTracing, Tool
 from agents.agent_output import AgentOutputSchemaBase
 from agents.items import TResponseInputItem, TResponseOutputItem, TResponseStreamEvent
+from agents.tracing import GenerationSpanData, generation_span
 from agents.usage import Usage
 from openai.types.responses import (
     Response,
@@ -77,10 +78,11 @@ class OfflineModel(Model):
         conversation_id: str | None,
         prompt: ResponsePromptParam | None,
     ) -> ModelResponse:
-        output = self.decide(system_instructions, input, tools, output_schema, handoffs)
-        return ModelResponse(
-            output=output, usage=_usage(input, output), response_id=_new_id("resp")
-        )
+        with generation_span(model=self.name, disabled=tracing.is_disabled()) as span:
+            output = self.decide(system_instructions, input, tools, output_schema, handoffs)
+            usage = _usage(input, output)
+            _describe(span.span_data, tracing, input, output, usage)
+        return ModelResponse(output=output, usage=usage, response_id=_new_id("resp"))
 
     async def stream_response(
         self,
@@ -96,8 +98,11 @@ class OfflineModel(Model):
         conversation_id: str | None,
         prompt: ResponsePromptParam | None,
     ) -> AsyncIterator[TResponseStreamEvent]:
-        output = self.decide(system_instructions, input, tools, output_schema, handoffs)
-        for event in stream_events(output, _usage(input, output)):
+        with generation_span(model=self.name, disabled=tracing.is_disabled()) as span:
+            output = self.decide(system_instructions, input, tools, output_schema, handoffs)
+            usage = _usage(input, output)
+            _describe(span.span_data, tracing, input, output, usage)
+        for event in stream_events(output, usage):
             yield event
 
     def decide(
@@ -174,6 +179,20 @@ def _message(text: str) -> ResponseOutputMessage:
 
 def _count_tokens(text: str) -> int:
     return len(text.split())
+
+
+def _describe(
+    data: GenerationSpanData,
+    tracing: ModelTracing,
+    input: str | list[TResponseInputItem],
+    output: list[TResponseOutputItem],
+    usage: Usage,
+) -> None:
+    """Fill the generation span as the SDK's own models do (content only if tracing asks)."""
+    data.usage = {"input_tokens": usage.input_tokens, "output_tokens": usage.output_tokens}
+    if tracing.include_data():
+        data.input = [{"role": "user", "content": input}] if isinstance(input, str) else input
+        data.output = [item.model_dump() for item in output]
 
 
 def _usage(input: str | list[TResponseInputItem], output: list[TResponseOutputItem]) -> Usage:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 
-from agents import Model, set_tracing_disabled, set_tracing_export_api_key
+from agents import Model, set_tracing_export_api_key
 
 from agents_core.config import Settings, get_settings
 from agents_core.exceptions import ConfigurationError
 from agents_core.llm.offline_model import OFFLINE_MODEL_NAME, OfflineModel
 from agents_core.llm.openai_models import close_openai_clients, openai_model
+from agents_core.observability.tracing_setup import install_trace_processors
 
 LITELLM_PREFIX = "litellm/"
 OPENAI_API_URL = "https://api.openai.com/"
@@ -60,19 +61,25 @@ def uses_openai_platform(settings: Settings | None = None) -> bool:
 
 
 def configure_tracing(settings: Settings | None = None) -> bool:
-    """Switch SDK tracing (exported to OpenAI) on or off; returns whether it is on.
+    """Install the trace processors the settings ask for; returns whether SDK tracing is on.
 
-    `TRACING=auto` exports only when the model is OpenAI's, at OpenAI's URL, with a key: never in
-    offline mode, with a local or third-party server, or through LiteLLM. `on` exports whenever
-    a key is set (the exporter needs one); `off` never. Off is silent.
+    `TRACING` governs the SDK's exporter to OpenAI: `auto` exports only when the model is
+    OpenAI's, at OpenAI's URL, with a key (never offline, with a local or third-party server, or
+    through LiteLLM); `on` exports whenever a key is set (the exporter needs one); `off` never.
+    `TRACING_EXPORTER` picks where traces go: `openai` (that exporter, by those rules), `otlp` or
+    `console` (OpenTelemetry; with `TRACING=on` OpenAI gets them too), `none`. Off is silent.
     """
     settings = settings or get_settings()
     if settings.tracing == "on":
-        enabled = settings.has_openai_key
+        openai_export = settings.has_openai_key
     else:
-        enabled = settings.tracing == "auto" and uses_openai_platform(settings)
-    set_tracing_disabled(not enabled)
-    if enabled and settings.openai_api_key is not None:
+        openai_export = (
+            settings.tracing == "auto"
+            and settings.tracing_exporter == "openai"
+            and uses_openai_platform(settings)
+        )
+    enabled = install_trace_processors(settings, openai_export=openai_export)
+    if openai_export and settings.openai_api_key is not None:
         # The exporter reads the process environment; a key from .env reaches it only here.
         set_tracing_export_api_key(settings.openai_api_key.get_secret_value())
     return enabled

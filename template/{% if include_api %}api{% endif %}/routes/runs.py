@@ -6,12 +6,13 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
-from fastapi import APIRouter, Depends, WebSocket, WebSocketDisconnect, status
+from fastapi import APIRouter, Depends, Response, WebSocket, WebSocketDisconnect, status
 from fastapi.encoders import jsonable_encoder
 from pydantic import ValidationError
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from agents_core.exceptions import AgentsCoreError
+from agents_core.observability.run_log import new_run_id
 from agents_core.orchestrator import AgentOrchestrator
 from agents_core.session.agent_session import validate_session_id
 from agents_core.utils.messages import to_text
@@ -36,6 +37,9 @@ API_KEY_SUBPROTOCOL = "api-key."
 _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorResponse} for code in (400, 401, 404, 409, 413, 422, 429, 502, 504)
 }
+
+RUN_ID_HEADER = "X-Run-Id"
+"""Response header with the run's id: its log lines and its trace (`trace_<run id>`) carry it."""
 
 router = APIRouter(
     prefix="/runs", tags=["runs"], dependencies=[Depends(require_api_key)], responses=_ERRORS
@@ -70,18 +74,23 @@ def _prepare(
 
 @router.post("")
 async def create_run(
-    body: RunRequest, settings: SettingsDep, factory: OrchestratorFactoryDep
+    body: RunRequest, settings: SettingsDep, factory: OrchestratorFactoryDep, response: Response
 ) -> RunResponse:
     """Run to the end and return the final output (structured outputs as JSON objects)."""
     orchestrator, data = _prepare(body, settings, factory)
+    run_id = new_run_id()
+    response.headers[RUN_ID_HEADER] = run_id
     try:
-        outcome = await orchestrator.run(body.input, data, session_id=body.session_id)
+        outcome = await orchestrator.run(
+            body.input, data, session_id=body.session_id, run_id=run_id
+        )
     except ValueError as error:
         raise from_core_error(error) from error
     if not isinstance(outcome, dict):  # a custom execute() may return the output itself
         outcome = {"result": outcome}
     result = outcome.get("result")
     return RunResponse(
+        run_id=run_id,
         session_id=str(outcome.get("session_id") or body.session_id or ""),
         agent=outcome.get("agent"),
         intent=outcome.get("intent"),
@@ -91,10 +100,10 @@ async def create_run(
 
 
 async def _sse(
-    orchestrator: AgentOrchestrator, body: RunRequest, data: dict[str, Any]
+    orchestrator: AgentOrchestrator, body: RunRequest, data: dict[str, Any], run_id: str
 ) -> AsyncIterator[ServerSentEvent]:
     # aclosing: a client that goes away closes this generator, which cancels the run.
-    stream = orchestrator.stream(body.input, data, session_id=body.session_id)
+    stream = orchestrator.stream(body.input, data, session_id=body.session_id, run_id=run_id)
     async with contextlib.aclosing(stream) as events:
         async for event in events:
             yield ServerSentEvent(data=event.sse_data(), event=event.type, id=str(event.seq))
@@ -113,7 +122,10 @@ def stream_run(
     Failures during the run arrive as an `error` event; the last event is always `done`.
     """
     orchestrator, data = _prepare(body, settings, factory)
-    return EventSourceResponse(_sse(orchestrator, body, data))
+    run_id = new_run_id()
+    return EventSourceResponse(
+        _sse(orchestrator, body, data, run_id), headers={RUN_ID_HEADER: run_id}
+    )
 
 
 @ws_router.websocket("/ws")
