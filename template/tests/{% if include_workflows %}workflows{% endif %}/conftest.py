@@ -14,6 +14,12 @@ from pathlib import Path
 
 import pytest
 
+# Imported while pytest collects, with the real stderr: importing the flows configures Prefect's
+# logging, whose console handler keeps the stream it finds then. Imported first inside a test
+# that captures output (capsys), it would write to that test's closed capture file later
+# ("I/O operation on closed file"), failing whichever test logs next.
+import workflows_core  # noqa: F401
+
 _HERE = Path(__file__).resolve().parent
 
 # Prefect 3.8 leaves one HTTP client socket to its API open per flow run (it reads the server's
