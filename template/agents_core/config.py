@@ -120,10 +120,13 @@ class Settings(BaseSettings):
         description="Longest wait for each weather HTTP request, in seconds.",
     )
 
-    @field_validator("weather_geocoding_url", "weather_forecast_url")
+    @field_validator("weather_geocoding_url", "weather_forecast_url", "openai_base_url")
     @classmethod
-    def _http_url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")) or any(ch.isspace() for ch in value):
+    def _http_url(cls, value: str | None) -> str | None:
+        # openai_base_url may be None (unset; an empty value becomes None before this runs).
+        if value is not None and (
+            not value.startswith(("http://", "https://")) or any(ch.isspace() for ch in value)
+        ):
             raise ValueError(f"must be an http:// or https:// URL without spaces, got {value!r}")
         return value
 
@@ -138,15 +141,6 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value
-
-    @field_validator("openai_base_url")
-    @classmethod
-    def _base_url(cls, value: str | None) -> str | None:
-        if value is not None and (
-            not value.startswith(("http://", "https://")) or any(ch.isspace() for ch in value)
-        ):
-            raise ValueError(f"must be an http:// or https:// URL without spaces, got {value!r}")
-        return value
 
     @model_validator(mode="after")
     def _base_url_needs_a_key(self) -> Settings:
