@@ -68,6 +68,10 @@ class Settings(BaseSettings):
         description="Retries of a model request after a transient fault (timeout, 429, 5xx).",
     )
     data_dir: Path = Field(default_factory=default_data_dir, description="Local state.")
+    mcp_servers_file: Path = Field(
+        default=_PACKAGE_DIR.parent / "mcp_servers.toml",
+        description="TOML file declaring MCP servers (docs/mcp.md); a missing file declares none.",
+    )
     session_url: str = Field(
         default="",
         description="Where sessions are stored; empty means sqlite:///<data_dir>/sessions.db.",

@@ -48,6 +48,18 @@ class DuplicateNameError(AgentsCoreError, ValueError):
         return (type(self), (self.kind, self.name))
 
 
+class MCPServerUnavailable(AgentsCoreError):
+    """A declared MCP server could not be started or reached."""
+
+    def __init__(self, server: str, reason: str) -> None:
+        self.server = server
+        self.reason = reason
+        super().__init__(f"MCP server {server!r} is unavailable: {reason}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.server, self.reason))
+
+
 class InvalidSessionIdError(AgentsCoreError, ValueError):
     """A session id does not match the allowed pattern."""
 

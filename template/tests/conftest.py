@@ -17,7 +17,12 @@ from agents.models.openai_chatcompletions import OpenAIChatCompletionsModel
 from agents.models.openai_responses import OpenAIResponsesModel
 
 from agents_core.config import get_settings
-from agents_core.registry import get_agent_registry, get_guardrail_registry, get_tool_registry
+from agents_core.registry import (
+    get_agent_registry,
+    get_guardrail_registry,
+    get_mcp_server_registry,
+    get_tool_registry,
+)
 
 # Prefect (workflows_core) reads its settings and creates its home folder when first imported:
 # give it a private home and quiet, fast settings now, before any test module imports it.
@@ -50,6 +55,7 @@ _ENV_VARS = (
     "SESSION_MAX_ITEMS",
     "SESSION_LOCK_TIMEOUT_SECONDS",
     "MAX_TURNS",
+    "MCP_SERVERS_FILE",
     "MAX_INPUT_CHARS",
     "TRACING",
     "TRACING_EXPORTER",
@@ -121,7 +127,12 @@ def _hermetic_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
 @pytest.fixture(autouse=True)
 def _isolated_registries() -> Iterator[None]:
     """Registrations made by a test disappear after it."""
-    registries: list[Any] = [get_agent_registry(), get_tool_registry(), get_guardrail_registry()]
+    registries: list[Any] = [
+        get_agent_registry(),
+        get_tool_registry(),
+        get_guardrail_registry(),
+        get_mcp_server_registry(),
+    ]
     snapshots = [registry.snapshot() for registry in registries]
     yield
     for registry, snapshot in zip(registries, snapshots, strict=True):

@@ -119,6 +119,7 @@ async def _ask(
 
 def _chat(args: argparse.Namespace) -> int:
     from agents_core.llm.selection import close_model_clients
+    from agents_core.mcp import close_mcp_servers
 
     printer = ChatPrinter(sys.stdout, sys.stderr, as_json=args.json)
     orchestrator = _orchestrator(args.agent)
@@ -146,6 +147,7 @@ def _chat(args: argparse.Namespace) -> int:
                 session_id = loop.run(_ask(orchestrator, message, session_id, printer))
         finally:
             loop.run(close_model_clients())  # before the loop ends
+            loop.run(close_mcp_servers())
     return EXIT_OK
 
 
@@ -360,6 +362,40 @@ def _list_tools(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+async def _mcp_list(args: argparse.Namespace) -> int:
+    from agents_core.mcp.status import check_servers, undeclared_servers
+
+    statuses = await check_servers()
+    failed = 0
+    for status in statuses:
+        definition = status.definition
+        where = definition.url or " ".join([definition.command or "", *definition.args])
+        optional = ", optional" if definition.optional else ""
+        print(f"{definition.name}  [{definition.transport}{optional}] {where}")
+        if definition.description:
+            print(f"    {definition.description}")
+        if status.ok:
+            print(f"    state: ok   tools: {', '.join(status.tools) or '-'}")
+        else:
+            failed += 0 if definition.optional else 1
+            print(f"    state: error: {status.error}")
+        print(f"    used by: {', '.join(status.agents) or '-'}")
+    if not statuses:
+        print("No MCP servers declared (mcp_servers.toml, or MCP_SERVERS_FILE).")
+    for agent, names in undeclared_servers().items():
+        failed += 1
+        print(f"error: agent {agent!r} uses undeclared MCP server(s): {', '.join(names)}")
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+async def _mcp_serve(args: argparse.Namespace) -> int:
+    from agents_core.mcp.exposure import agents_mcp_server
+
+    # stdout carries the protocol: everything else (logs, errors) goes to stderr.
+    await agents_mcp_server().run_stdio_async()
+    return EXIT_OK
+
+
 class _Parser(argparse.ArgumentParser):
     """Usage errors exit with EXIT_USAGE, apart from a guardrail's refusal (2)."""
 
@@ -387,6 +423,17 @@ def build_parser() -> argparse.ArgumentParser:
     agents.set_defaults(handler=_list_agents, is_async=False)
     tools = commands.add_parser("tools", help="list the registered tools")
     tools.set_defaults(handler=_list_tools, is_async=False)
+
+    mcp = commands.add_parser("mcp", help="MCP: the declared servers, or serve the agents")
+    mcp_commands = mcp.add_subparsers(dest="mcp_command", required=True, metavar="COMMAND")
+    mcp_list = mcp_commands.add_parser(
+        "list", help="connect to each declared MCP server; show its state and tools"
+    )
+    mcp_list.set_defaults(handler=_mcp_list, is_async=True)
+    mcp_serve = mcp_commands.add_parser(
+        "serve", help="serve the agents as MCP tools over stdio (for IDEs and assistants)"
+    )
+    mcp_serve.set_defaults(handler=_mcp_serve, is_async=True)
 
     evaluate = commands.add_parser(
         "eval", help="run the eval cases in evals/ and score the answers"
@@ -452,11 +499,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 async def _run_async(args: argparse.Namespace) -> int:
     from agents_core.llm.selection import close_model_clients
+    from agents_core.mcp import close_mcp_servers
 
     try:
         return int(await args.handler(args))
     finally:
         await close_model_clients()  # the model server's connections, before the loop ends
+        await close_mcp_servers()  # and the MCP servers the agents used (stdio children)
 
 
 def _exit_on_sigterm(signum: int, frame: object) -> None:

@@ -7,12 +7,14 @@ from typing import Any
 from agents import Agent, Model, RunContextWrapper
 
 from agents_core.config import get_settings
+from agents_core.exceptions import ConfigurationError
 from agents_core.llm.model_calls import settings_for_model
 from agents_core.llm.selection import resolve_model
 from agents_core.llm.structured_output import output_schema
 from agents_core.models.context import AgentContext
 from agents_core.registry.agent_registry import AgentDefinition, AgentRegistry, get_agent_registry
 from agents_core.registry.guardrail_registry import GuardrailRegistry, get_guardrail_registry
+from agents_core.registry.mcp_server_registry import MCPServerRegistry, get_mcp_server_registry
 from agents_core.registry.tool_registry import ToolRegistry, get_tool_registry
 
 
@@ -29,20 +31,27 @@ class AgentFactory:
         tools: ToolRegistry | None = None,
         guardrails: GuardrailRegistry | None = None,
         model: Model | None = None,
+        mcp_servers: MCPServerRegistry | None = None,
     ) -> None:
         self.agents = agents or get_agent_registry()
         self.tools = tools or get_tool_registry()
         self.guardrails = guardrails or get_guardrail_registry()
         self.model = model
+        self.mcp_servers = mcp_servers or get_mcp_server_registry()
         self._cache: dict[str, Agent[Any]] = {}
-        self._versions: tuple[int, int, int] = (-1, -1, -1)
+        self._versions: tuple[int, ...] = (-1, -1, -1)
 
     def definition(self, agent: str | AgentDefinition) -> AgentDefinition:
         return agent if isinstance(agent, AgentDefinition) else self.agents.get(agent)
 
     def build(self, agent: str | AgentDefinition) -> Agent[Any]:
         definition = self.definition(agent)
-        versions = (self.agents.version, self.tools.version, self.guardrails.version)
+        versions = (
+            self.agents.version,
+            self.tools.version,
+            self.guardrails.version,
+            self.mcp_servers.version,
+        )
         if versions != self._versions:
             self._cache.clear()
             self._versions = versions
@@ -71,10 +80,25 @@ class AgentFactory:
             tools=self.tools.get_tool_functions(definition.tools),
             input_guardrails=self.guardrails.get_guardrails(definition.guardrails),
             model=model,
+            mcp_servers=self._mcp_servers(definition),
             **kwargs,
         )
         agent._agents_core_definition = definition  # type: ignore[attr-defined,unused-ignore]
         return agent
+
+    def _mcp_servers(self, definition: AgentDefinition) -> list[Any]:
+        if not definition.mcp_servers:
+            return []  # projects without MCP servers never import the SDK's MCP support
+        unknown = [name for name in definition.mcp_servers if name not in self.mcp_servers]
+        if unknown:
+            known = ", ".join(self.mcp_servers.names()) or "none"
+            raise ConfigurationError(
+                f"Agent {definition.name!r} uses undeclared MCP server(s) {', '.join(unknown)}. "
+                f"Declared MCP servers: {known} (mcp_servers.toml or register_mcp_server)."
+            )
+        from agents_core.mcp.connections import managed_servers
+
+        return managed_servers(definition.mcp_servers, self.mcp_servers)
 
 
 def cached_definition(agent: Agent[Any]) -> AgentDefinition | None:

@@ -96,7 +96,8 @@ def _field(item: Any, key: str) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, list):  # structured tool output parts
-        return "".join(str(part.get("text", "")) for part in value if isinstance(part, Mapping))
+        # One text part per item of a list result (MCP tools): keep the items apart.
+        return ", ".join(str(part.get("text", "")) for part in value if isinstance(part, Mapping))
     return "" if value is None else str(value)
 
 

@@ -12,6 +12,12 @@ from agents_core.registry.guardrail_registry import (
     get_guardrail_registry,
     register_guardrail,
 )
+from agents_core.registry.mcp_server_registry import (
+    MCPServerDefinition,
+    MCPServerRegistry,
+    get_mcp_server_registry,
+    register_mcp_server,
+)
 from agents_core.registry.tool_registry import (
     ToolDefinition,
     ToolRegistry,
@@ -24,12 +30,16 @@ __all__ = [
     "AgentRegistry",
     "GuardrailDefinition",
     "GuardrailRegistry",
+    "MCPServerDefinition",
+    "MCPServerRegistry",
     "ToolDefinition",
     "ToolRegistry",
     "get_agent_registry",
     "get_guardrail_registry",
+    "get_mcp_server_registry",
     "get_tool_registry",
     "register_agent",
     "register_guardrail",
+    "register_mcp_server",
     "register_tool",
 ]

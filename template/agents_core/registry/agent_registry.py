@@ -30,6 +30,8 @@ class AgentDefinition:
     """Names of registered tools."""
     guardrails: list[str] = field(default_factory=list)
     """Names of registered input guardrails."""
+    mcp_servers: list[str] = field(default_factory=list)
+    """Names of declared MCP servers whose tools the agent gets (`agents_core.mcp`)."""
     model: str | None = None
     """Model name; None uses the `DEFAULT_MODEL` setting."""
     output_dataclass: type[Any] | None = None
