@@ -117,12 +117,14 @@ def arguments_for(schema: Mapping[str, Any], turn: Turn) -> dict[str, Any]:
     """Arguments valid for a tool's JSON schema, taken from the user's message where possible."""
     arguments: dict[str, Any] = {}
     properties: Mapping[str, Any] = schema.get("properties", {})
-    for name, prop in properties.items():
-        arguments[name] = _argument(name, prop, schema, turn)
+    for index, (name, prop) in enumerate(properties.items()):
+        arguments[name] = _argument(name, prop, schema, turn, index)
     return arguments
 
 
-def _argument(name: str, prop: Mapping[str, Any], root: Mapping[str, Any], turn: Turn) -> Any:
+def _argument(
+    name: str, prop: Mapping[str, Any], root: Mapping[str, Any], turn: Turn, index: int = 0
+) -> Any:
     prop = _deref(prop, root)
     options = _resolve_options(prop, root)
     if options:
@@ -138,8 +140,9 @@ def _argument(name: str, prop: Mapping[str, Any], root: Mapping[str, Any], turn:
             extracted = _extract(lowered, turn.previous_user_text)
         if extracted is not None:
             return extracted
-        quoted = _QUOTED.search(text)
-        return quoted.group(1) if quoted else text
+        # Quoted values fill the string parameters in order ("titled 'a' with the text 'b'").
+        quoted = _QUOTED.findall(text)
+        return quoted[min(index, len(quoted) - 1)] if quoted else text
     if kind in ("integer", "number"):
         if "default" in prop and prop["default"] is not None:
             return prop["default"]

@@ -69,6 +69,9 @@ def _agent_tool(agent: str, make: OrchestratorFactory) -> AgentTool:
             outcome = await make(agent).run(query, {}, session_id=session_id, run_id=run_id)
         except (AgentsCoreError, ValueError) as error:
             raise ToolError(f"{type(error).__name__}: {error} (run {run_id})") from None
+        except Exception:  # the log has the details; the caller gets no internals
+            logger.exception("MCP call of agent %r failed (run %s)", agent, run_id)
+            raise ToolError(f"The agent {agent!r} failed unexpectedly (run {run_id}).") from None
         result = outcome.get("result") if isinstance(outcome, dict) else outcome
         return to_text(result)
 
