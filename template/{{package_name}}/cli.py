@@ -424,7 +424,9 @@ def build_parser() -> argparse.ArgumentParser:
     tools = commands.add_parser("tools", help="list the registered tools")
     tools.set_defaults(handler=_list_tools, is_async=False)
 
-    mcp = commands.add_parser("mcp", help="MCP: the declared servers, or serve the agents")
+    mcp = commands.add_parser(
+        "mcp", help="MCP: check the declared servers, or offer the agents to MCP clients"
+    )
     mcp_commands = mcp.add_subparsers(dest="mcp_command", required=True, metavar="COMMAND")
     mcp_list = mcp_commands.add_parser(
         "list", help="connect to each declared MCP server; show its state and tools"
