@@ -146,6 +146,11 @@ class Settings(BaseSettings):
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value
 
+    @field_validator("mcp_servers_file", mode="before")
+    @classmethod
+    def _empty_is_default_file(cls, value: object) -> object:
+        return _PACKAGE_DIR.parent / "mcp_servers.toml" if value == "" else value
+
     @model_validator(mode="after")
     def _base_url_needs_a_key(self) -> Settings:
         # Without a key, `auto` would pick the offline model: a server named in OPENAI_BASE_URL
