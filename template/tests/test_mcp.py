@@ -150,6 +150,44 @@ async def test_a_server_that_hangs_at_start_times_out() -> None:
         await AgentRunner(model=OfflineModel()).run("waiting", "hi")
 
 
+FRAGILE_SERVER = """
+import os
+from mcp.server.mcpserver import MCPServer
+
+server = MCPServer("fragile")
+
+
+@server.tool()
+def crash_server(reason: str) -> str:
+    \"\"\"Crash the server process.\"\"\"
+    os._exit(3)
+
+
+@server.tool()
+def ping_server() -> str:
+    \"\"\"Answer pong.\"\"\"
+    return "pong"
+
+
+server.run("stdio")
+"""
+
+
+async def test_a_server_that_exits_mid_call_fails_that_call_and_restarts(tmp_path: Path) -> None:
+    script = tmp_path / "fragile.py"
+    script.write_text(FRAGILE_SERVER, encoding="utf-8")
+    register_mcp_server(
+        MCPServerDefinition("fragile", "stdio", command=sys.executable, args=[str(script)])
+    )
+    register_agent(AgentDefinition("brittle", "d", "i", mcp_servers=["fragile"]))
+    runner = AgentRunner(model=OfflineModel())
+    crashed = await runner.run("brittle", "crash the server")
+    outputs = [item.output for item in crashed.new_items if isinstance(item, ToolCallOutputItem)]
+    assert outputs == ["An error occurred while running the tool. Please try again."]
+    pinged = await runner.run("brittle", "ping the server")
+    assert "pong" in str(pinged.final_output)
+
+
 async def test_an_optional_server_that_is_down_leaves_the_agent_its_other_tools() -> None:
     register_mcp_server(
         MCPServerDefinition("maybe", "stdio", command="no-such-mcp-server-here", optional=True)

@@ -25,6 +25,8 @@ from agents.mcp import (
     MCPServerStreamableHttp,
     create_static_tool_filter,
 )
+from mcp.shared.exceptions import MCPError
+from mcp_types import CONNECTION_CLOSED
 
 from agents_core.exceptions import MCPServerUnavailable
 from agents_core.registry.mcp_server_registry import (
@@ -125,6 +127,15 @@ class MCPConnections:
             raise MCPServerUnavailable(name, connection.error)
         return connection.server
 
+    async def forget(self, name: str) -> None:
+        """Drop a connection whose server went away; the next use starts it again."""
+        connection = self._connections.pop(name, None)
+        if connection is not None:
+            try:
+                await connection.manager.cleanup_all()
+            except Exception as error:  # it is gone already
+                logger.debug("Cleaning up MCP server %r after it closed: %s", name, error)
+
     def error(self, name: str) -> str | None:
         """Why the server could not start, once a connection was tried."""
         connection = self._connections.get(name)
@@ -214,7 +225,15 @@ class ManagedMCPServer(MCPServer):
         server = await self._server()
         if server is None:
             raise MCPServerUnavailable(self.name, "it is optional and did not start")
-        return await server.call_tool(tool_name, arguments, meta=meta)
+        try:
+            return await server.call_tool(tool_name, arguments, meta=meta)
+        except MCPError as error:
+            if error.code == CONNECTION_CLOSED:  # it exited: this call fails, the next restarts it
+                logger.warning(
+                    "MCP server %r closed the connection; it restarts on next use.", self.name
+                )
+                await connections().forget(self.name)
+            raise
 
     async def list_prompts(self) -> ListPromptsResult:
         server = await self._server()
