@@ -26,11 +26,14 @@ if TYPE_CHECKING:
     from agents_core import AgentOrchestrator, StreamEvent
 
 EXIT_OK, EXIT_FAILED, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2, 64
-_DEMO_TOOLS = ("sales_report", "get_weather", "calculator")
+# What each demo question needs: a registered tool, or an agent (the MCP sample's tools are
+# the notes server's, not registered ones).
+_DEMO_NEEDS = ("sales_report", "get_weather", "agent:notes_keeper", "calculator")
 
 DEMO_QUESTIONS = (
     "Which region had the highest revenue?",
     "What's the weather in Paris?",
+    "List my notes.",
     "What is 12 * (3 + 4)?",
 )
 
@@ -152,17 +155,22 @@ def _chat(args: argparse.Namespace) -> int:
 
 
 async def _demo(args: argparse.Namespace) -> int:
-    from agents_core import RoutingOrchestrator, get_settings, get_tool_registry
+    from agents_core import (
+        RoutingOrchestrator,
+        get_agent_registry,
+        get_settings,
+        get_tool_registry,
+    )
     from agents_core.llm.selection import uses_offline_model
 
     printer = ChatPrinter(sys.stdout, sys.stderr, as_json=args.json)
     mode = "offline model" if uses_offline_model() else f"model {get_settings().default_model}"
     print(f"{PROJECT_NAME} demo on the {mode}.", file=sys.stderr)
-    registry = get_tool_registry()
+    tools, agents = get_tool_registry(), get_agent_registry()
     questions = [
         question
-        for question, tool in zip(DEMO_QUESTIONS, _DEMO_TOOLS, strict=True)
-        if tool in registry
+        for question, need in zip(DEMO_QUESTIONS, _DEMO_NEEDS, strict=True)
+        if (need.removeprefix("agent:") in agents if need.startswith("agent:") else need in tools)
     ]
     worst = EXIT_OK
     for question in questions:
