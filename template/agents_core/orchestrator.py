@@ -358,7 +358,8 @@ class AgentOrchestrator:
         pending = run.pending(expires_at, {})
         if state.streaming is not None:
             for approval in pending:
-                state.streaming.emit("approval_required", approval.agent, **approval.to_dict())
+                data = approval.to_dict()
+                state.streaming.emit("approval_required", data.pop("agent"), **data)
         return pending
 
     async def approve(self, run_id: str, approval_id: str) -> Any:

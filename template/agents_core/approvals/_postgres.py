@@ -65,6 +65,8 @@ class PostgresApprovalStore:
                 )
             )
             if run.approvals:
+                ids = list(run.approvals)
+                await conn.execute(delete(_approvals).where(_approvals.c.approval_id.in_(ids)))
                 await conn.execute(
                     _approvals.insert(),
                     [

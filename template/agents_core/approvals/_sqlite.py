@@ -72,7 +72,7 @@ class SQLiteApprovalStore:
                 (run.run_id, run.session_id, run.payload, run.digest, run.expires_at, run.status),
             )
             conn.executemany(
-                f"INSERT INTO {APPROVALS_TABLE} (approval_id, run_id, status, reason) "
+                f"INSERT OR REPLACE INTO {APPROVALS_TABLE} (approval_id, run_id, status, reason) "
                 "VALUES (?, ?, ?, ?)",
                 [(aid, run.run_id, st, reason) for aid, (st, reason) in run.approvals.items()],
             )
