@@ -172,3 +172,21 @@ def decode_output(value: Any, output_type: type[Any] | None) -> Any:
     if output_type is None or value is None or isinstance(value, str):
         return value
     return TypeAdapter(output_type).validate_python(value)
+
+
+async def paused_workflow(run_id: str) -> tuple[str, str] | None:
+    """(orchestrator class name, default agent) of a paused run, to pick its orchestrator."""
+    from agents_core.approvals.store import open_approval_store
+
+    store = open_approval_store()
+    try:
+        stored = await store.load(run_id)
+    finally:
+        await store.aclose()
+    if stored is None or not stored.payload:
+        return None
+    try:
+        data = json.loads(stored.payload)
+        return str(data["workflow"]), str(data["default_agent"])
+    except (ValueError, KeyError, TypeError):
+        return None
