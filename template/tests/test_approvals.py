@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import sqlite3
 import sys
 import time
 import uuid
@@ -350,21 +349,20 @@ async def test_another_process_resumes_the_paused_run(backend_url: str, data_dir
     assert len(await history(session_id)) == 4
 
 
-async def test_a_sqlite_row_edited_to_another_run_is_refused(
-    backend_url: str, data_dir: Path
-) -> None:
-    if not backend_url.startswith("sqlite"):
-        pytest.skip("edits the SQLite file directly; the digest test covers every backend")
+async def test_another_runs_state_swapped_in_is_refused() -> None:
     first, second = await pause(), await pause()
-    with sqlite3.connect(data_dir / "sessions.db") as db:
-        payload = db.execute(
-            "SELECT payload FROM agents_core_paused_runs WHERE run_id = ?", (second.run_id,)
-        ).fetchone()[0]
-        db.execute(
-            "UPDATE agents_core_paused_runs SET payload = ?, digest = (SELECT digest FROM "
-            "agents_core_paused_runs WHERE run_id = ?) WHERE run_id = ?",
-            (payload, second.run_id, first.run_id),
-        )
-    with pytest.raises(ApprovalError) as caught:
+    store = open_approval_store()
+    try:
+        victim, donor = await store.load(first.run_id), await store.load(second.run_id)
+        assert victim is not None
+        assert donor is not None
+        # A consistent payload and digest, but of another run (e.g. to run its call instead).
+        victim.payload, victim.digest = donor.payload, donor.digest
+        await store.save(victim)
+    finally:
+        await store.aclose()
+
+    with pytest.raises(ApprovalError, match="belongs to another run") as caught:
         await orchestrator().approve(first.run_id, first.approval_id)
     assert caught.value.kind == "invalid"
+    assert DELETED == []
