@@ -19,6 +19,7 @@ _EXPORTS: dict[str, str] = {
     "AgentRunner": "agents_core.core.runner",
     "AgentSession": "agents_core.session.agent_session",
     "AgentsCoreError": "agents_core.exceptions",
+    "ApprovalError": "agents_core.exceptions",
     "ConfigurationError": "agents_core.exceptions",
     "DuplicateNameError": "agents_core.exceptions",
     "GuardrailDefinition": "agents_core.registry.guardrail_registry",
@@ -29,6 +30,7 @@ _EXPORTS: dict[str, str] = {
     "InvalidSessionIdError": "agents_core.exceptions",
     "ModelCallError": "agents_core.exceptions",
     "OfflineModel": "agents_core.llm.offline_model",
+    "PendingApproval": "agents_core.approvals.pending",
     "PlanOutput": "agents_core.models.outputs.plan",
     "PlanStep": "agents_core.models.outputs.plan",
     "RoutingOrchestrator": "agents_core.orchestrator",
@@ -63,6 +65,7 @@ __all__ = [
     "AgentRunner",
     "AgentSession",
     "AgentsCoreError",
+    "ApprovalError",
     "ConfigurationError",
     "DuplicateNameError",
     "GuardrailDefinition",
@@ -73,6 +76,7 @@ __all__ = [
     "InvalidSessionIdError",
     "ModelCallError",
     "OfflineModel",
+    "PendingApproval",
     "PlanOutput",
     "PlanStep",
     "RoutingOrchestrator",
@@ -112,12 +116,14 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from agents_core.approvals.pending import PendingApproval
     from agents_core.config import Settings, get_settings
     from agents_core.core.agent_factory import AgentFactory
     from agents_core.core.runner import AgentRunner
     from agents_core.exceptions import (
         AgentRunError,
         AgentsCoreError,
+        ApprovalError,
         ConfigurationError,
         DuplicateNameError,
         GuardrailTripped,
