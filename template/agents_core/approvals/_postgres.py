@@ -35,16 +35,20 @@ _approvals = Table(
 )
 
 
+_created: set[str] = set()
+"""URLs whose tables this process has created (or found)."""
+
+
 class PostgresApprovalStore:
     def __init__(self, url: str) -> None:
+        self.url = url
         self.engine: Any = create_async_engine(url, pool_size=2, max_overflow=2)
-        self._ready = False
 
     async def _ensure(self) -> None:
-        if not self._ready:
+        if self.url not in _created:
             async with self.engine.begin() as conn:
                 await conn.run_sync(_metadata.create_all)
-            self._ready = True
+            _created.add(self.url)
 
     async def save(self, run: StoredRun) -> None:
         await self._ensure()
