@@ -384,6 +384,11 @@ class AgentOrchestrator:
                 f"The rejection reason has {len(reason)} characters; the limit is "
                 f"{MAX_REASON_CHARS}."
             )
+        if reason is not None:
+            try:
+                reason.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError("The rejection reason is not valid Unicode text.") from None
         unknown = ApprovalError(
             "unknown",
             f"No pending approval {approval_id[:40]!r} for run {run_id}.",

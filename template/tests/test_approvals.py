@@ -238,6 +238,8 @@ async def test_a_huge_reason_is_refused_before_anything_is_decided() -> None:
     pending = await pause()
     with pytest.raises(ValueError, match="the limit is 2000"):
         await orchestrator().reject(pending.run_id, pending.approval_id, "no" * 5000)
+    with pytest.raises(ValueError, match="not valid Unicode"):
+        await orchestrator().reject(pending.run_id, pending.approval_id, "\ud800")
     outcome = await orchestrator().reject(pending.run_id, pending.approval_id, "no")
     assert "not approved" in outcome["result"]
 
