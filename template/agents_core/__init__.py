@@ -19,6 +19,7 @@ _EXPORTS: dict[str, str] = {
     "AgentRunner": "agents_core.core.runner",
     "AgentSession": "agents_core.session.agent_session",
     "AgentsCoreError": "agents_core.exceptions",
+    "ApprovalError": "agents_core.exceptions",
     "ConfigurationError": "agents_core.exceptions",
     "DuplicateNameError": "agents_core.exceptions",
     "GuardrailDefinition": "agents_core.registry.guardrail_registry",
@@ -32,6 +33,7 @@ _EXPORTS: dict[str, str] = {
     "MCPServerUnavailable": "agents_core.exceptions",
     "ModelCallError": "agents_core.exceptions",
     "OfflineModel": "agents_core.llm.offline_model",
+    "PendingApproval": "agents_core.approvals.pending",
     "PlanOutput": "agents_core.models.outputs.plan",
     "PlanStep": "agents_core.models.outputs.plan",
     "RoutingOrchestrator": "agents_core.orchestrator",
@@ -68,6 +70,7 @@ __all__ = [
     "AgentRunner",
     "AgentSession",
     "AgentsCoreError",
+    "ApprovalError",
     "ConfigurationError",
     "DuplicateNameError",
     "GuardrailDefinition",
@@ -81,6 +84,7 @@ __all__ = [
     "MCPServerUnavailable",
     "ModelCallError",
     "OfflineModel",
+    "PendingApproval",
     "PlanOutput",
     "PlanStep",
     "RoutingOrchestrator",
@@ -122,12 +126,14 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from agents_core.approvals.pending import PendingApproval
     from agents_core.config import Settings, get_settings
     from agents_core.core.agent_factory import AgentFactory
     from agents_core.core.runner import AgentRunner
     from agents_core.exceptions import (
         AgentRunError,
         AgentsCoreError,
+        ApprovalError,
         ConfigurationError,
         DuplicateNameError,
         GuardrailTripped,

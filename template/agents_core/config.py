@@ -84,6 +84,13 @@ class Settings(BaseSettings):
         description="How long a turn waits for the turn before it on the same session "
         "(then SessionBusyError, HTTP 409).",
     )
+    approval_timeout_seconds: float = Field(
+        default=3600.0,
+        gt=0,
+        le=7 * 86_400,
+        description="How long a tool call waiting for a human's approval stays decidable "
+        "(then it is refused as expired and the run ends).",
+    )
     max_turns: int = Field(default=10, ge=1, le=100)
     max_input_chars: int = Field(default=8_000, ge=1, le=1_000_000)
     tracing: Literal["auto", "on", "off"] = Field(
@@ -122,6 +129,10 @@ class Settings(BaseSettings):
         gt=0,
         le=60,
         description="Longest wait for each weather HTTP request, in seconds.",
+    )
+    require_sql_approval: bool = Field(
+        default=False,
+        description="The sample run_sql_query tool waits for a human's approval of each call.",
     )
 
     @field_validator("weather_geocoding_url", "weather_forecast_url", "openai_base_url")

@@ -79,6 +79,32 @@ class SessionBusyError(AgentsCoreError):
         return (type(self), (self.session_id, self.waited))
 
 
+class ApprovalError(AgentsCoreError):
+    """A decision on a pending tool approval was refused.
+
+    `kind` says why: `unknown` (no such approval for that run), `decided` (already approved or
+    rejected: a replay), `expired` (APPROVAL_TIMEOUT_SECONDS passed; the run has ended),
+    `invalid` (the stored state of the paused run does not verify).
+    """
+
+    KINDS = ("unknown", "decided", "expired", "invalid")
+
+    def __init__(self, kind: str, message: str, *, run_id: str = "", approval_id: str = "") -> None:
+        if kind not in self.KINDS:
+            raise ValueError(f"ApprovalError kind is one of {', '.join(self.KINDS)}, got {kind!r}")
+        self.kind = kind
+        self.run_id = run_id
+        self.approval_id = approval_id
+        super().__init__(message)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_approval_error, (self.kind, str(self), self.run_id, self.approval_id))
+
+
+def _approval_error(kind: str, message: str, run_id: str, approval_id: str) -> ApprovalError:
+    return ApprovalError(kind, message, run_id=run_id, approval_id=approval_id)
+
+
 class GuardrailTripped(AgentsCoreError):
     """An input guardrail refused the input of an agent."""
 

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import dataclasses
 import inspect
+import re
 import time
 import uuid
 from collections.abc import AsyncGenerator, Iterator
@@ -13,14 +14,26 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
+from agents import RunContextWrapper, RunState
 from agents.items import TResponseInputItem
 from agents.memory import SessionABC
 from agents.tracing import get_current_trace, trace
 
+from agents_core.approvals.paused_run import (
+    ApprovalEntry,
+    Paused,
+    PausedRun,
+    apply_decisions,
+    decode_output,
+    encode_output,
+)
+from agents_core.approvals.pending import PendingApproval
+from agents_core.approvals.store import StoredRun, digest, open_approval_store
 from agents_core.config import get_settings
 from agents_core.core.runner import AgentRunner, RunInput, as_core_error
 from agents_core.exceptions import (
     AgentsCoreError,
+    ApprovalError,
     ConfigurationError,
     GuardrailTripped,
     ModelCallError,
@@ -56,12 +69,22 @@ class _RunState:
     turns: dict[str, SessionTurn] = field(default_factory=dict)
     stack: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
     closed: bool = False
+    context_data: dict[str, Any] = field(default_factory=dict)
+    calls: int = 0
+    """Agent calls started so far (their numbers order the journal)."""
+    outputs: dict[int, tuple[str, Any]] = field(default_factory=dict)
+    """Call number -> (agent, output) of every agent call that finished."""
+    resumed: _Resumed | None = None
 
     async def turn_for(self, session: AgentSession) -> SessionTurn:
         turn = self.turns.get(session.session_id)
         if turn is None:
             turn = await self.stack.enter_async_context(session.turn(self.query))
             self.turns[session.session_id] = turn
+            if self.resumed is not None and session.session_id in self.resumed.paused.turns:
+                # The paused turn's items so far (its user message first), after whatever
+                # history is stored now: a turn that ran meanwhile comes before this one.
+                turn.items = list(self.resumed.paused.turns.pop(session.session_id))
         return turn
 
     async def commit(self, answer: str) -> None:
@@ -83,6 +106,15 @@ class _RunState:
             for session in self.sessions:
                 await session.aclose()
             self.sessions.clear()
+
+
+@dataclass
+class _Resumed:
+    """A paused run being resumed: the calls to replay and the decisions to apply."""
+
+    paused: PausedRun
+    decided: dict[str, tuple[str, str | None]]
+    replay: dict[int, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -148,6 +180,30 @@ class _RunFailed(Exception):
 
 
 _current_run: ContextVar[_RunState | None] = ContextVar("agents_core_run", default=None)
+
+
+MAX_REASON_CHARS = 2_000
+"""Longest rejection reason accepted (it reaches the model)."""
+_HEX32 = re.compile(r"[0-9a-f]{32}")
+
+
+def _expired(run_id: str, approval_id: str) -> ApprovalError:
+    return ApprovalError(
+        "expired",
+        f"Approval {approval_id} of run {run_id} expired (APPROVAL_TIMEOUT_SECONDS); "
+        "the run has ended. Send the request again to start a new run.",
+        run_id=run_id,
+        approval_id=approval_id,
+    )
+
+
+def _decided(run_id: str, approval_id: str, status: str) -> ApprovalError:
+    return ApprovalError(
+        "decided",
+        f"Approval {approval_id} of run {run_id} was already decided ({status}).",
+        run_id=run_id,
+        approval_id=approval_id,
+    )
 
 
 def validate_run_id(run_id: str) -> str:
@@ -231,12 +287,23 @@ class AgentOrchestrator:
         `run_id` (32 hex digits, default: a new one) names the run in its log line and trace.
         """
         state = self._open_run(user_query, session_id, self.streaming, run_id)
+        state.context_data = dict(context_data or {})
+        return await self._drive(state)
+
+    async def _drive(self, state: _RunState) -> Any:
+        """Run `execute()` in `state`; its outcome, or the first `PendingApproval` on a pause."""
         token = _current_run.set(state)
         try:
             with _observed(state, type(self).__name__) as record:
-                data = dict(context_data or {})
-                await self.check_input(user_query, data)
-                outcome = await self.execute(user_query, data)
+                data = dict(state.context_data)
+                if state.resumed is None:
+                    await self.check_input(state.query, data)
+                try:
+                    outcome = await self.execute(state.query, data)
+                except Paused as paused:
+                    pending = await self._pause(state, paused)
+                    record.outcome, record.agent = "paused", paused.agent
+                    return pending[0]
                 await state.commit(_answer_text(outcome))
                 record.outcome = "ok"
                 record.agent = _answer_agent(outcome)
@@ -244,6 +311,188 @@ class AgentOrchestrator:
         finally:
             _current_run.reset(token)
             await state.aclose()
+
+    # -- approvals -----------------------------------------------------------------------------
+
+    async def _pause(self, state: _RunState, paused: Paused) -> list[PendingApproval]:
+        """Store what the run needs to finish (in the session store) and release its turns.
+
+        The turns are not stored and their locks are released when the run returns: no lock
+        is held while a human decides.
+        """
+        expires_at = time.time() + get_settings().approval_timeout_seconds
+        journal = [
+            {"index": index, "agent": agent, "output": encode_output(output)}
+            for index, (agent, output) in sorted(state.outputs.items())
+        ]
+        run = PausedRun(
+            run_id=state.run_id,
+            workflow=type(self).__qualname__,
+            default_agent=self.default_agent,
+            query=state.query,
+            session_id=state.session_id,
+            context_data=state.context_data,
+            journal=journal,
+            agent=paused.agent,
+            index=paused.index,
+            # The context is rebuilt from context_data on resume (context_override).
+            sdk_state=paused.state.to_string(context_serializer=lambda _context: {}),
+            turns={sid: list(turn.items) for sid, turn in state.turns.items()},
+            approvals=[ApprovalEntry.of(item) for item in paused.items],
+        )
+        payload = run.to_payload()
+        store = open_approval_store()
+        try:
+            await store.save(
+                StoredRun(
+                    run_id=state.run_id,
+                    session_id=state.session_id or "",
+                    payload=payload,
+                    digest=digest(payload),
+                    expires_at=expires_at,
+                    approvals={entry.approval_id: ("pending", None) for entry in run.approvals},
+                )
+            )
+        finally:
+            await store.aclose()
+        pending = run.pending(expires_at, {})
+        if state.streaming is not None:
+            for approval in pending:
+                data = approval.to_dict()
+                state.streaming.emit("approval_required", data.pop("agent"), **data)
+        return pending
+
+    async def approve(self, run_id: str, approval_id: str) -> Any:
+        """Approve a pending tool call; resumes the run once every call of its pause is decided.
+
+        Returns what `run()` returns: the outcome, or the next `PendingApproval`.
+        """
+        return await self.resume(run_id, approval_id, approved=True)
+
+    async def reject(self, run_id: str, approval_id: str, reason: str | None = None) -> Any:
+        """Reject a pending tool call: the model reads the SDK's refusal (with `reason`)."""
+        return await self.resume(run_id, approval_id, approved=False, reason=reason)
+
+    async def resume(
+        self, run_id: str, approval_id: str, *, approved: bool, reason: str | None = None
+    ) -> Any:
+        """Decide one approval of a paused run (see `approve`/`reject`); ApprovalError when the
+        approval is unknown, already decided, expired, or its stored run does not verify."""
+        validate_run_id(run_id)
+        if reason is not None and len(reason) > MAX_REASON_CHARS:
+            raise ValueError(
+                f"The rejection reason has {len(reason)} characters; the limit is "
+                f"{MAX_REASON_CHARS}."
+            )
+        if reason is not None:
+            try:
+                reason.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError("The rejection reason is not valid Unicode text.") from None
+        unknown = ApprovalError(
+            "unknown",
+            f"No pending approval {approval_id[:40]!r} for run {run_id}.",
+            run_id=run_id,
+            approval_id=approval_id[:40],
+        )
+        if not _HEX32.fullmatch(approval_id):
+            raise unknown
+        store = open_approval_store()
+        try:
+            stored = await store.load(run_id)
+            if stored is None or approval_id not in stored.approvals:
+                raise unknown
+            status = stored.approvals[approval_id][0]
+            if stored.status == "expired" or status == "expired":
+                raise _expired(run_id, approval_id)
+            if status != "pending" or stored.status != "paused":
+                raise _decided(run_id, approval_id, status)
+            if time.time() > stored.expires_at:
+                await store.transition(run_id, "paused", "expired")
+                raise _expired(run_id, approval_id)
+            if digest(stored.payload) != stored.digest:
+                raise ApprovalError(
+                    "invalid",
+                    f"The stored state of run {run_id} was changed after the pause; refused.",
+                    run_id=run_id,
+                )
+            paused = PausedRun.from_payload(stored.payload, run_id)
+            if paused.workflow != type(self).__qualname__:
+                raise ApprovalError(
+                    "invalid",
+                    f"Run {run_id} was paused by {paused.workflow}, not {type(self).__qualname__}.",
+                    run_id=run_id,
+                )
+            decision = "approved" if approved else "rejected"
+            before = await store.decide(run_id, approval_id, decision, reason)
+            if before == "unknown":
+                raise unknown
+            if before != "pending":
+                raise _decided(run_id, approval_id, before)
+            stored = await store.load(run_id) or stored
+            waiting = paused.pending(stored.expires_at, stored.approvals)
+            if waiting:
+                return waiting[0]
+            if not await store.transition(run_id, "paused", "resuming"):
+                raise _decided(run_id, approval_id, decision)
+            state = self._open_run(paused.query, paused.session_id, self.streaming, run_id)
+            state.context_data = dict(paused.context_data)
+            state.resumed = _Resumed(
+                paused=paused,
+                decided=dict(stored.approvals),
+                replay={int(entry["index"]): entry for entry in paused.journal},
+            )
+            try:
+                outcome = await self._drive(state)
+            except BaseException:
+                await store.transition(run_id, "resuming", "done")
+                raise
+            if not isinstance(outcome, PendingApproval):
+                await store.transition(run_id, "resuming", "done")
+            return outcome
+        finally:
+            await store.aclose()
+
+    async def _replayed_or_resumed(
+        self, state: _RunState, index: int, agent_name: str, context: AgentContext
+    ) -> tuple[bool, Any]:
+        """For a resumed run: (True, output) for a call that finished before the pause;
+        (False, the SDK RunState to continue) for the paused call; (False, None) otherwise."""
+        resumed = state.resumed
+        if resumed is None:
+            return False, None
+        entry = resumed.replay.get(index)
+        expected = entry["agent"] if entry else resumed.paused.agent
+        if (entry is not None or index == resumed.paused.index) and expected != agent_name:
+            raise ApprovalError(
+                "invalid",
+                f"On resume the workflow called {agent_name!r} where run {state.run_id} had "
+                f"called {expected!r}; execute() must call the same agents in the same order.",
+                run_id=state.run_id,
+            )
+        definition = self.runner.factory.definition(agent_name)
+        if entry is not None:
+            output = decode_output(entry["output"], definition.output_dataclass)
+            state.outputs[index] = (agent_name, output)
+            context.record_agent_output(agent_name, output)
+            return True, output
+        if index != resumed.paused.index:
+            return False, None
+        try:
+            run_state: RunState[Any, Any] = await RunState.from_string(
+                self.runner.factory.build(definition),
+                resumed.paused.sdk_state,
+                context_override=RunContextWrapper(context),
+            )
+        except Exception as error:
+            raise ApprovalError(
+                "invalid",
+                f"The stored SDK state of run {state.run_id} cannot be resumed "
+                f"({type(error).__name__}).",
+                run_id=state.run_id,
+            ) from None
+        apply_decisions(run_state, resumed.paused.approvals, resumed.decided, state.run_id)
+        return False, run_state
 
     async def execute(self, user_query: str, context_data: dict[str, Any]) -> Any:
         """The workflow. Override it; the default runs `default_agent` once."""
@@ -275,6 +524,7 @@ class AgentOrchestrator:
         queue: asyncio.Queue[StreamEvent] = asyncio.Queue()
         helper = StreamingHelper(queue.put_nowait)
         state = self._open_run(user_query, session_id, helper, run_id)
+        state.context_data = dict(context_data or {})
         helper.emit("run_start", query=user_query, session_id=state.session_id, run_id=state.run_id)
 
         async def work() -> None:
@@ -284,7 +534,12 @@ class AgentOrchestrator:
                     try:
                         data = dict(context_data or {})
                         await self.check_input(user_query, data)
-                        outcome = await self.execute(user_query, data)
+                        try:
+                            outcome = await self.execute(user_query, data)
+                        except Paused as paused:
+                            await self._pause(state, paused)  # emits approval_required
+                            record.outcome, record.agent = "paused", paused.agent
+                            return
                         answer = outcome.get("result") if isinstance(outcome, dict) else outcome
                         await state.commit(_answer_text(outcome))  # stored before it is heard
                         record.outcome, record.agent = "ok", _answer_agent(outcome)
@@ -424,17 +679,32 @@ class AgentOrchestrator:
         definition = self.runner.factory.definition(agent_name)
         if internal is None:
             internal = definition.metadata.get("role") == "orchestration"
+        index = 0
+        sdk_input: RunInput | RunState[Any, Any] | None = None
         if state is not None:
             state.guard.check(agent_name, to_text(input) if input is not None else "")
+            index, state.calls = state.calls, state.calls + 1
+            replayed, found = await self._replayed_or_resumed(state, index, agent_name, context)
+            if replayed:
+                if session is not None:
+                    await state.turn_for(session)  # the turn stays open as it was
+                return found
+            sdk_input = found
         run_input, run_session = await self._input_for(state, session, context, input, internal)
+        if sdk_input is None:
+            sdk_input = run_input
         helper = state.streaming if state is not None else None
         if helper is None:
             result = await self.runner.run(
-                agent_name, run_input, session=run_session, context=context
+                agent_name, sdk_input, session=run_session, context=context
             )
+            if state is not None:
+                if result.interruptions:
+                    raise Paused(agent_name, index, result.to_state(), list(result.interruptions))
+                state.outputs[index] = (agent_name, result.final_output)
             return result.final_output
         streamed = self.runner.run_streamed(
-            agent_name, run_input, session=run_session, context=context
+            agent_name, sdk_input, session=run_session, context=context
         )
         helper.emit_status(f"running {agent_name}", agent_name)
         helper.emit_agent_start(
@@ -446,8 +716,12 @@ class AgentOrchestrator:
             output = await helper.consume(streamed, announce=False)
         except Exception as error:
             raise as_core_error(agent_name, error) from error
+        if streamed.interruptions and state is not None:
+            raise Paused(agent_name, index, streamed.to_state(), list(streamed.interruptions))
         helper.emit_agent_end(agent_name, output)
         context.record_agent_output(agent_name, output)
+        if state is not None:
+            state.outputs[index] = (agent_name, output)
         return output
 
     _run_agent = run_agent

@@ -15,6 +15,7 @@ import pytest
 import agents_core
 
 SUBPACKAGES = [
+    "agents_core.approvals",
     "agents_core.core",
     "agents_core.instructions",
     "agents_core.llm",

@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from agents_core.exceptions import (
     AgentRunError,
     AgentsCoreError,
+    ApprovalError,
     GuardrailTripped,
     InvalidSessionIdError,
     ModelCallError,
@@ -37,6 +38,7 @@ _HTTP_CODES = {
     404: "not_found",
     405: "method_not_allowed",
     409: "conflict",
+    410: "gone",
     413: "input_too_large",
     422: "invalid_request",
     503: "not_ready",
@@ -85,6 +87,10 @@ class AsciiJSONResponse(JSONResponse):
 
 def from_core_error(error: AgentsCoreError | ValueError) -> ApiError:
     """The `ApiError` for an error the framework raised."""
+    if isinstance(error, ApprovalError):
+        status, code = _APPROVAL_ERRORS[error.kind]
+        details = {"run_id": error.run_id, "approval_id": error.approval_id}
+        return ApiError(status, code, str(error), details)
     if isinstance(error, UnknownNameError):
         return ApiError(
             404,
@@ -126,6 +132,15 @@ def from_core_error(error: AgentsCoreError | ValueError) -> ApiError:
     logger.error("framework error", exc_info=error)
     return ApiError(500, "agent_error", f"{type(error).__name__}: the run failed.")
 
+
+_APPROVAL_ERRORS: dict[str, tuple[int, str]] = {
+    "unknown": (404, "approval_not_found"),
+    "decided": (409, "approval_already_decided"),
+    "expired": (410, "approval_expired"),
+    "invalid": (409, "approval_invalid"),
+}
+"""ApprovalError kinds: unknown id (or another run's), a replay, too late, a stored state that
+does not verify."""
 
 _MODEL_FAULTS: dict[str, tuple[int, str, str]] = {
     "rate_limited": (429, "model_rate_limited", "The model server is rate limiting requests."),

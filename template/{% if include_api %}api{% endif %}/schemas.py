@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -73,6 +73,18 @@ class RunRequest(BaseModel):
         return None if value is None else utf8_text(value)
 
 
+class PendingApprovalInfo(BaseModel):
+    """A tool call the run waits on: decide it with POST /runs/{run_id}/approve or /reject."""
+
+    approval_id: str
+    run_id: str
+    session_id: str | None
+    agent: str
+    tool: str
+    arguments: str = Field(description="The call's arguments as the model wrote them (JSON).")
+    expires_at: float = Field(description="Seconds since the epoch; later decisions get 410.")
+
+
 class RunResponse(BaseModel):
     run_id: str = Field(
         description="The run's id (also the X-Run-Id header): its log lines and trace carry it."
@@ -82,6 +94,25 @@ class RunResponse(BaseModel):
     intent: str | None = None
     output: Any = Field(description="The final output: text, or a JSON object when structured.")
     text: str = Field(description="The final output as text.")
+    status: Literal["completed", "pending_approval"] = Field(
+        default="completed",
+        description="pending_approval: the run is paused on `approval` (output is null).",
+    )
+    approval: PendingApprovalInfo | None = None
+
+
+class ApproveRequest(BaseModel):
+    approval_id: str = Field(
+        min_length=1, max_length=64, description="The `approval.approval_id` to approve."
+    )
+
+
+class RejectRequest(ApproveRequest):
+    reason: str | None = Field(
+        default=None,
+        max_length=2000,
+        description="Why: the model reads it with the SDK's refusal of the call.",
+    )
 
 
 class SessionInfo(BaseModel):

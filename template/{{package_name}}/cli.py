@@ -50,12 +50,16 @@ class ChatPrinter:
         self.final_agents: set[str] = set()
         self.streamed = False
         self.exit_code = EXIT_OK
+        self.approvals: list[dict[str, Any]] = []
+        """`approval_required` events of the current run: the calls waiting for a decision."""
 
     def __call__(self, event: StreamEvent) -> None:
         if self.as_json:
             print(json.dumps(event.to_json(), ensure_ascii=False), file=self.out, flush=True)
         else:
             self._human(event)
+        if event.type == "approval_required":
+            self.approvals.append(dict(event.data))
         if event.type == "error":
             code = str(event.data.get("code", ""))
             self.exit_code = EXIT_REFUSED if code == "GuardrailTripped" else EXIT_FAILED
@@ -87,6 +91,8 @@ class ChatPrinter:
             self.out.flush()
         elif event.type == "error":
             print(f"error: {data.get('message')}", file=self.err, flush=True)
+        elif event.type == "approval_required":
+            self._note(f"  ⏸ {data.get('tool')} waits for your approval")
 
     def _note(self, text: str) -> None:
         print(text, file=self.err, flush=True)
@@ -112,12 +118,51 @@ async def _ask(
 ) -> str | None:
     printer.final_agents.clear()
     printer.streamed = False
+    printer.approvals.clear()
     done_session: str | None = session_id
     async for event in orchestrator.stream(message, session_id=session_id):
         printer(event)
         if event.type == "done":
             done_session = event.data.get("session_id") or done_session
     return done_session
+
+
+def _approve_inline(
+    loop: asyncio.Runner, orchestrator: AgentOrchestrator, printer: ChatPrinter
+) -> None:
+    """Ask y/N for each tool call the run waits on, then resume it and print what follows."""
+    from agents_core.approvals import PendingApproval
+    from agents_core.utils.messages import to_text
+
+    waiting = list(printer.approvals)
+    printer.approvals.clear()
+    while waiting:
+        approval = waiting.pop(0)
+        try:
+            answer = input(f"Approve {approval['tool']}({approval['arguments']})? [y/N] ")
+        except EOFError:
+            answer = ""
+        approved = answer.strip().lower() in {"y", "yes"}
+        try:
+            if approved:
+                decide = orchestrator.approve(approval["run_id"], approval["approval_id"])
+            else:
+                decide = orchestrator.reject(
+                    approval["run_id"], approval["approval_id"], "rejected in the CLI chat"
+                )
+            outcome = loop.run(decide)
+        except AgentsCoreError as error:
+            print(f"error: {error}", file=sys.stderr, flush=True)
+            printer.exit_code = EXIT_FAILED
+            return
+        if isinstance(outcome, PendingApproval):
+            waiting.append(outcome.to_dict())
+            continue
+        result = outcome.get("result") if isinstance(outcome, dict) else outcome
+        if printer.as_json:
+            print(json.dumps({"type": "answer", "text": to_text(result)}), file=printer.out)
+        else:
+            print(to_text(result), file=printer.out, flush=True)
 
 
 def _chat(args: argparse.Namespace) -> int:
@@ -133,6 +178,7 @@ def _chat(args: argparse.Namespace) -> int:
         try:
             if args.message:
                 used = loop.run(_ask(orchestrator, " ".join(args.message), session_id, printer))
+                _approve_inline(loop, orchestrator, printer)
                 if used and not args.json:
                     print(f"session: {used} (continue it with --session {used})", file=sys.stderr)
                 return printer.exit_code
@@ -148,6 +194,7 @@ def _chat(args: argparse.Namespace) -> int:
                 if not message.strip() or message.strip().lower() in {"exit", "quit"}:
                     break
                 session_id = loop.run(_ask(orchestrator, message, session_id, printer))
+                _approve_inline(loop, orchestrator, printer)
         finally:
             loop.run(close_model_clients())  # before the loop ends
             loop.run(close_mcp_servers())

@@ -11,6 +11,7 @@ from agents import (
     Runner,
     RunResult,
     RunResultStreaming,
+    RunState,
     Session,
 )
 from agents.items import TResponseInputItem
@@ -61,14 +62,17 @@ class AgentRunner:
     async def run(
         self,
         agent: str | AgentDefinition,
-        input: RunInput,
+        input: RunInput | RunState[Any, Any],
         *,
         session: Session | None = None,
         context: AgentContext | None = None,
         max_turns: int | None = None,
         run_config: RunConfig | None = None,
     ) -> RunResult:
-        """Run an agent to its final output. Errors come out as `AgentsCoreError`s."""
+        """Run an agent to its final output. Errors come out as `AgentsCoreError`s.
+
+        `input` may be an SDK `RunState` (a run paused on tool approvals, decided) to resume.
+        """
         definition, sdk_agent, context, turns = self._prepare(agent, context, max_turns)
         try:
             result = await Runner.run(
@@ -88,7 +92,7 @@ class AgentRunner:
     def run_streamed(
         self,
         agent: str | AgentDefinition,
-        input: RunInput,
+        input: RunInput | RunState[Any, Any],
         *,
         session: Session | None = None,
         context: AgentContext | None = None,

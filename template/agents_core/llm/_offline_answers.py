@@ -10,6 +10,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from agents.tool import DEFAULT_APPROVAL_REJECTION_MESSAGE
+
 from agents_core.llm._offline_turn import Turn, words
 from agents_core.utils.messages import to_text
 
@@ -50,6 +52,11 @@ def compose_answer(turn: Turn) -> str:
 
 def describe_result(tool: str, result: Any, turn: Turn) -> str:
     """One or two sentences on one tool result."""
+    if isinstance(result, str) and result.startswith(DEFAULT_APPROVAL_REJECTION_MESSAGE):
+        reason = result.removeprefix(DEFAULT_APPROVAL_REJECTION_MESSAGE).strip()
+        reason = reason.removeprefix("Reason:").strip()
+        because = f" (reason: {facts(reason).rstrip('.')})" if reason else ""
+        return f"I did not run the {_label(tool)} tool: the call was not approved{because}."
     if isinstance(result, Mapping):
         if result.get("error"):
             return (

@@ -30,6 +30,7 @@ EventType = Literal[
     "token",
     "status",
     "answer",
+    "approval_required",
     "error",
     "done",
 ]

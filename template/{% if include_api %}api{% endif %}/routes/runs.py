@@ -11,9 +11,11 @@ from fastapi.encoders import jsonable_encoder
 from pydantic import ValidationError
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
+from agents_core.approvals import PendingApproval
+from agents_core.approvals.paused_run import paused_workflow
 from agents_core.exceptions import AgentsCoreError
 from agents_core.observability.run_log import new_run_id
-from agents_core.orchestrator import AgentOrchestrator
+from agents_core.orchestrator import AgentOrchestrator, RoutingOrchestrator, validate_run_id
 from agents_core.session.agent_session import validate_session_id
 from agents_core.utils.messages import to_text
 from api.context import context_data
@@ -26,7 +28,14 @@ from api.deps import (
 )
 from api.errors import ApiError, error_json, from_core_error, validation_details
 from api.origins import origin_allowed
-from api.schemas import ErrorResponse, RunRequest, RunResponse
+from api.schemas import (
+    ApproveRequest,
+    ErrorResponse,
+    PendingApprovalInfo,
+    RejectRequest,
+    RunRequest,
+    RunResponse,
+)
 from api.settings import ApiSettings
 
 WS_SUBPROTOCOL = "agents-core"
@@ -35,7 +44,7 @@ API_KEY_SUBPROTOCOL = "api-key."
 """Prefix of the subprotocol that carries the API key: browsers cannot set WebSocket headers."""
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorResponse} for code in (400, 401, 404, 409, 413, 422, 429, 502, 504)
+    code: {"model": ErrorResponse} for code in (400, 401, 404, 409, 410, 413, 422, 429, 502, 504)
 }
 
 RUN_ID_HEADER = "X-Run-Id"
@@ -86,17 +95,77 @@ async def create_run(
         )
     except ValueError as error:
         raise from_core_error(error) from error
+    return _response(outcome, run_id, body.session_id)
+
+
+def _response(outcome: Any, run_id: str, session_id: str | None) -> RunResponse:
+    if isinstance(outcome, PendingApproval):
+        return RunResponse(
+            run_id=run_id,
+            session_id=outcome.session_id or session_id or "",
+            agent=outcome.agent,
+            output=None,
+            text="",
+            status="pending_approval",
+            approval=PendingApprovalInfo(
+                **{k: v for k, v in outcome.to_dict().items() if k != "status"}
+            ),
+        )
     if not isinstance(outcome, dict):  # a custom execute() may return the output itself
         outcome = {"result": outcome}
     result = outcome.get("result")
     return RunResponse(
         run_id=run_id,
-        session_id=str(outcome.get("session_id") or body.session_id or ""),
+        session_id=str(outcome.get("session_id") or session_id or ""),
         agent=outcome.get("agent"),
         intent=outcome.get("intent"),
         output=jsonable_encoder(result),
         text=to_text(result),
     )
+
+
+async def _paused_orchestrator(run_id: str, factory: OrchestratorFactoryDep) -> AgentOrchestrator:
+    """The orchestrator that paused `run_id` (any, for a run id that paused nothing: its
+    decision is then refused as unknown)."""
+    try:
+        validate_run_id(run_id)
+    except ValueError as error:
+        raise from_core_error(error) from error
+    found = await paused_workflow(run_id)
+    if found is None:
+        return factory(None)
+    workflow, default_agent = found
+    return factory(None if workflow == RoutingOrchestrator.__qualname__ else default_agent)
+
+
+@router.post("/{run_id}/approve")
+async def approve_run(
+    run_id: str, body: ApproveRequest, factory: OrchestratorFactoryDep, response: Response
+) -> RunResponse:
+    """Approve the paused run's tool call and resume it: the final answer, or the next pending
+    approval. 404 unknown approval, 409 already decided, 410 expired."""
+    orchestrator = await _paused_orchestrator(run_id, factory)
+    response.headers[RUN_ID_HEADER] = run_id
+    try:
+        outcome = await orchestrator.approve(run_id, body.approval_id)
+    except ValueError as error:
+        raise from_core_error(error) from error
+    return _response(outcome, run_id, None)
+
+
+@router.post("/{run_id}/reject")
+async def reject_run(
+    run_id: str, body: RejectRequest, factory: OrchestratorFactoryDep, response: Response
+) -> RunResponse:
+    """Reject the paused run's tool call (the model reads the refusal and `reason`) and resume
+    it. Same answers and errors as approve."""
+    orchestrator = await _paused_orchestrator(run_id, factory)
+    response.headers[RUN_ID_HEADER] = run_id
+    try:
+        outcome = await orchestrator.reject(run_id, body.approval_id, body.reason)
+    except ValueError as error:
+        raise from_core_error(error) from error
+    return _response(outcome, run_id, None)
 
 
 async def _sse(
