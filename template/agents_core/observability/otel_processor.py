@@ -70,13 +70,22 @@ class OpenTelemetryProcessor(TracingProcessor):
     trace. Each SDK span becomes a child span of its SDK parent.
     """
 
-    def __init__(self, tracer_provider: TracerProvider, *, capture_content: bool = False) -> None:
+    def __init__(
+        self,
+        tracer_provider: TracerProvider,
+        *,
+        capture_content: bool = False,
+        owns_provider: bool = True,
+    ) -> None:
+        """`owns_provider`: shutting this processor down shuts the provider down too."""
         self.tracer_provider = tracer_provider
         self.capture_content = capture_content
+        self.owns_provider = owns_provider
         self._tracer = tracer_provider.get_tracer("agents_core.observability")
         self._spans: dict[str, otel_trace.Span] = {}
         self._folded: dict[str, otel_trace.Span | None] = {}
         self._lock = threading.Lock()
+        self._closed = False
 
     # -- traces ------------------------------------------------------------------------------------
 
@@ -156,14 +165,27 @@ class OpenTelemetryProcessor(TracingProcessor):
             otel_span.set_attribute("error.type", str(span.error.get("message", "error"))[:200])
         otel_span.end()
 
-    def shutdown(self) -> None:
+    def shutdown(self, timeout_s: float = 2.0) -> None:
+        """End the open spans and shut the provider down, waiting at most `timeout_s` seconds.
+
+        With the collector down the OTLP exporter retries for 10 s and more; the spans it has
+        not sent by then are dropped rather than holding the process at exit.
+        """
         with self._lock:
             spans = list(self._spans.values())
             self._spans.clear()
             self._folded.clear()
         for span in spans:
             span.end()
-        self.tracer_provider.shutdown()
+        if not self.owns_provider or self._closed:
+            return
+        self._closed = True  # the SDK's exit hook and ours both call this
+        # A daemon thread: one still waiting on the collector does not keep the process alive.
+        closing = threading.Thread(
+            target=self.tracer_provider.shutdown, name="otel-shutdown", daemon=True
+        )
+        closing.start()
+        closing.join(timeout_s)
 
     def force_flush(self) -> None:
         self.tracer_provider.force_flush()

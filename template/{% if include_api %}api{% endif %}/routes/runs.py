@@ -6,7 +6,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
-from fastapi import APIRouter, Depends, Response, WebSocket, WebSocketDisconnect, status
+from fastapi import APIRouter, Depends, Request, Response, WebSocket, WebSocketDisconnect, status
 from fastapi.encoders import jsonable_encoder
 from pydantic import ValidationError
 from sse_starlette import EventSourceResponse, ServerSentEvent
@@ -26,6 +26,7 @@ from api.deps import (
 )
 from api.errors import ApiError, error_json, from_core_error, validation_details
 from api.origins import origin_allowed
+from api.run_id import RUN_ID_HEADER, remember_run_id
 from api.schemas import ErrorResponse, RunRequest, RunResponse
 from api.settings import ApiSettings
 
@@ -37,9 +38,6 @@ API_KEY_SUBPROTOCOL = "api-key."
 _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorResponse} for code in (400, 401, 404, 409, 413, 422, 429, 502, 504)
 }
-
-RUN_ID_HEADER = "X-Run-Id"
-"""Response header with the run's id: its log lines and its trace (`trace_<run id>`) carry it."""
 
 router = APIRouter(
     prefix="/runs", tags=["runs"], dependencies=[Depends(require_api_key)], responses=_ERRORS
@@ -74,11 +72,16 @@ def _prepare(
 
 @router.post("")
 async def create_run(
-    body: RunRequest, settings: SettingsDep, factory: OrchestratorFactoryDep, response: Response
+    body: RunRequest,
+    settings: SettingsDep,
+    factory: OrchestratorFactoryDep,
+    request: Request,
+    response: Response,
 ) -> RunResponse:
     """Run to the end and return the final output (structured outputs as JSON objects)."""
     orchestrator, data = _prepare(body, settings, factory)
     run_id = new_run_id()
+    remember_run_id(request, run_id)  # error responses carry it too
     response.headers[RUN_ID_HEADER] = run_id
     try:
         outcome = await orchestrator.run(
@@ -115,7 +118,7 @@ async def _sse(
     responses={200: {"content": {"text/event-stream": {}}}},
 )
 def stream_run(
-    body: RunRequest, settings: SettingsDep, factory: OrchestratorFactoryDep
+    body: RunRequest, settings: SettingsDep, factory: OrchestratorFactoryDep, request: Request
 ) -> EventSourceResponse:
     """Stream the run as Server-Sent Events: event name = type, data = the event's JSON.
 
@@ -123,6 +126,7 @@ def stream_run(
     """
     orchestrator, data = _prepare(body, settings, factory)
     run_id = new_run_id()
+    remember_run_id(request, run_id)
     return EventSourceResponse(
         _sse(orchestrator, body, data, run_id), headers={RUN_ID_HEADER: run_id}
     )
