@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
 
@@ -34,6 +35,8 @@ SYSTEM = "openai"
 RUN_ID_ATTRIBUTE = "agents_core.run_id"
 SESSION_ID_ATTRIBUTE = "session.id"
 _MAX_CONTENT_CHARS = 8_000
+SHUTDOWN_TIMEOUT_S = 2.0
+"""Seconds that flushing or shutting down may wait on the collector (at exit, for example)."""
 
 # The SDK's per-run and per-turn spans wrap the agent spans: they add depth, not information a
 # GenAI backend shows; their children hang on their parent instead.
@@ -86,6 +89,7 @@ class OpenTelemetryProcessor(TracingProcessor):
         self._folded: dict[str, otel_trace.Span | None] = {}
         self._lock = threading.Lock()
         self._closed = False
+        self._stalled = False
 
     # -- traces ------------------------------------------------------------------------------------
 
@@ -165,11 +169,12 @@ class OpenTelemetryProcessor(TracingProcessor):
             otel_span.set_attribute("error.type", str(span.error.get("message", "error"))[:200])
         otel_span.end()
 
-    def shutdown(self, timeout_s: float = 2.0) -> None:
-        """End the open spans and shut the provider down, waiting at most `timeout_s` seconds.
+    def shutdown(self, timeout: float = SHUTDOWN_TIMEOUT_S) -> None:
+        """End the open spans and shut the provider down, waiting at most `timeout` seconds.
 
         With the collector down the OTLP exporter retries for 10 s and more; the spans it has
-        not sent by then are dropped rather than holding the process at exit.
+        not sent by then are dropped rather than holding the process at exit. (The SDK calls
+        this at exit with its own timeout.)
         """
         with self._lock:
             spans = list(self._spans.values())
@@ -180,15 +185,14 @@ class OpenTelemetryProcessor(TracingProcessor):
         if not self.owns_provider or self._closed:
             return
         self._closed = True  # the SDK's exit hook and ours both call this
-        # A daemon thread: one still waiting on the collector does not keep the process alive.
-        closing = threading.Thread(
-            target=self.tracer_provider.shutdown, name="otel-shutdown", daemon=True
-        )
-        closing.start()
-        closing.join(timeout_s)
+        # A flush that already ran out of time: the collector is not answering, don't wait again.
+        wait = 0.1 if self._stalled else min(timeout, SHUTDOWN_TIMEOUT_S)
+        _within(wait, self.tracer_provider.shutdown)
 
-    def force_flush(self) -> None:
-        self.tracer_provider.force_flush()
+    def force_flush(self, timeout: float = SHUTDOWN_TIMEOUT_S) -> None:
+        """Export the finished spans, waiting at most `timeout` seconds."""
+        if not self._closed:
+            self._stalled = not _within(timeout, self.tracer_provider.force_flush)
 
     # -- mapping -----------------------------------------------------------------------------------
 
@@ -270,6 +274,16 @@ class OpenTelemetryProcessor(TracingProcessor):
             return {}
         text = value if isinstance(value, str) else json.dumps(value, default=str)
         return {key: text[:_MAX_CONTENT_CHARS]}
+
+
+def _within(timeout: float, action: Callable[[], object]) -> bool:
+    """Run `action` for at most `timeout` seconds; returns whether it finished."""
+    # In a daemon thread: one still waiting on the collector neither blocks the caller past
+    # `timeout` nor keeps the process alive.
+    worker = threading.Thread(target=action, name="otel-flush", daemon=True)
+    worker.start()
+    worker.join(max(timeout, 0.0))
+    return not worker.is_alive()
 
 
 def _usage(usage: Any) -> dict[str, Any]:

@@ -30,10 +30,6 @@ if TYPE_CHECKING:
 
     from agents_core.observability.otel_processor import OpenTelemetryProcessor
 
-# Seconds that flushing the spans may take at exit: with the collector down, the OTLP exporter
-# would otherwise retry for up to OTEL_EXPORTER_OTLP_TIMEOUT (10 s) and more.
-SHUTDOWN_TIMEOUT_S = 2.0
-
 _processors: dict[tuple[str | None, ...], OpenTelemetryProcessor] = {}
 _installed: list[TracingProcessor] = []
 _provider_override: list[TracerProvider] = []
@@ -74,18 +70,18 @@ def install_trace_processors(settings: Settings, *, openai_export: bool) -> bool
     return enabled
 
 
-def shutdown_trace_processors(timeout_s: float = SHUTDOWN_TIMEOUT_S) -> None:
+def shutdown_trace_processors() -> None:
     """Flush and close the OpenTelemetry pipelines built so far (at exit, between tests).
 
-    Spans not exported within `timeout_s` seconds (the collector is down or slow) are dropped,
-    so that a CLI command or a server never hangs at exit.
+    Spans not exported within 2 s (`otel_processor.SHUTDOWN_TIMEOUT_S`: the collector is down
+    or slow) are dropped, so that a CLI command or a server never hangs at exit.
     """
     set_trace_processors([])
     _installed.clear()
     set_tracing_disabled(True)
     while _processors:
         _, processor = _processors.popitem()
-        processor.shutdown(timeout_s=timeout_s)
+        processor.shutdown()
 
 
 def _register_exit_hook() -> None:
@@ -146,7 +142,7 @@ def build_tracer_provider(settings: Settings) -> TracerProvider:
         resource=Resource.create({"service.name": settings.otel_service_name}),
         id_generator=RunIdGenerator(),
         # Its own exit hook waits on the exporter's retries (10 s+ with the collector down);
-        # ours gives up after SHUTDOWN_TIMEOUT_S.
+        # ours gives up after 2 s (OpenTelemetryProcessor.shutdown).
         shutdown_on_exit=False,
     )
     _register_exit_hook()
