@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -28,6 +28,7 @@ from agents_core.exceptions import (
     SessionBusyError,
     UnknownNameError,
 )
+from api.run_id import run_id_headers
 
 logger = logging.getLogger("api")
 
@@ -180,7 +181,7 @@ def validation_details(errors: Sequence[Any]) -> dict[str, Any]:
 async def _api_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, ApiError)
     body = error_body(error.code, error.message, error.details)
-    return AsciiJSONResponse(body, error.status, headers=error.headers)
+    return AsciiJSONResponse(body, error.status, headers=_headers(request, error.headers))
 
 
 async def _core_error(request: Request, error: Exception) -> JSONResponse:
@@ -199,13 +200,24 @@ async def _http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
     code = _HTTP_CODES.get(error.status_code, "http_error")
     return AsciiJSONResponse(
-        error_body(code, str(error.detail)), error.status_code, headers=error.headers
+        error_body(code, str(error.detail)),
+        error.status_code,
+        headers=_headers(request, error.headers),
     )
 
 
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:
     logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
-    return AsciiJSONResponse(error_body("internal_error", "Internal server error."), 500)
+    return AsciiJSONResponse(
+        error_body("internal_error", "Internal server error."),
+        500,
+        headers=_headers(request, None),
+    )
+
+
+def _headers(request: Request, headers: Mapping[str, str] | None) -> dict[str, str]:
+    # A run's error responses name the run too (X-Run-Id): its log line and trace carry it.
+    return {**(headers or {}), **run_id_headers(request)}
 
 
 def install_error_handlers(app: FastAPI) -> None:

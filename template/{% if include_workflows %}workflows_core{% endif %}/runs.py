@@ -14,6 +14,7 @@ from typing import Any
 from prefect import State
 from pydantic_core import to_jsonable_python
 
+from agents_core.llm.selection import configure_tracing
 from workflows_core.catalog import FlowInfo, get_flow
 
 
@@ -59,6 +60,9 @@ async def run_flow(
     """
     info = get_flow(flow) if isinstance(flow, str) else flow
     values = info.check_parameters(parameters or {})
+    # Before the flow starts: with TRACING_EXPORTER=otlp|console, Prefect's flow and task spans
+    # then go to the same OpenTelemetry pipeline as the agents' spans, as their parents.
+    configure_tracing()
     # Typed as Any: for a Flow[..., Any] mypy picks Prefect's "NoReturn" overload (-> None).
     # Async flows return an awaitable of the state, sync flows the state itself.
     runnable: Any = info.flow

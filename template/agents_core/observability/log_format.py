@@ -28,7 +28,12 @@ class JsonFormatter(logging.Formatter):
             line |= fields
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
-        return json.dumps(line, ensure_ascii=False, default=str)
+        text = json.dumps(line, ensure_ascii=False, default=str)
+        # JSON leaves these raw, and some log viewers start a new line at them.
+        return text.translate(_LINE_BREAKS)
+
+
+_LINE_BREAKS = {ord(c): f"\\u{ord(c):04x}" for c in "\x85\u2028\u2029"}
 
 
 def configure_logging(settings: Settings) -> None:

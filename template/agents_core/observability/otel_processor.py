@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
 
@@ -34,6 +35,8 @@ SYSTEM = "openai"
 RUN_ID_ATTRIBUTE = "agents_core.run_id"
 SESSION_ID_ATTRIBUTE = "session.id"
 _MAX_CONTENT_CHARS = 8_000
+SHUTDOWN_TIMEOUT_S = 2.0
+"""Seconds that flushing or shutting down may wait on the collector (at exit, for example)."""
 
 # The SDK's per-run and per-turn spans wrap the agent spans: they add depth, not information a
 # GenAI backend shows; their children hang on their parent instead.
@@ -70,13 +73,23 @@ class OpenTelemetryProcessor(TracingProcessor):
     trace. Each SDK span becomes a child span of its SDK parent.
     """
 
-    def __init__(self, tracer_provider: TracerProvider, *, capture_content: bool = False) -> None:
+    def __init__(
+        self,
+        tracer_provider: TracerProvider,
+        *,
+        capture_content: bool = False,
+        owns_provider: bool = True,
+    ) -> None:
+        """`owns_provider`: shutting this processor down shuts the provider down too."""
         self.tracer_provider = tracer_provider
         self.capture_content = capture_content
+        self.owns_provider = owns_provider
         self._tracer = tracer_provider.get_tracer("agents_core.observability")
         self._spans: dict[str, otel_trace.Span] = {}
         self._folded: dict[str, otel_trace.Span | None] = {}
         self._lock = threading.Lock()
+        self._closed = False
+        self._stalled = False
 
     # -- traces ------------------------------------------------------------------------------------
 
@@ -156,17 +169,30 @@ class OpenTelemetryProcessor(TracingProcessor):
             otel_span.set_attribute("error.type", str(span.error.get("message", "error"))[:200])
         otel_span.end()
 
-    def shutdown(self) -> None:
+    def shutdown(self, timeout: float = SHUTDOWN_TIMEOUT_S) -> None:
+        """End the open spans and shut the provider down, waiting at most `timeout` seconds.
+
+        With the collector down the OTLP exporter retries for 10 s and more; the spans it has
+        not sent by then are dropped rather than holding the process at exit. (The SDK calls
+        this at exit with its own timeout.)
+        """
         with self._lock:
             spans = list(self._spans.values())
             self._spans.clear()
             self._folded.clear()
         for span in spans:
             span.end()
-        self.tracer_provider.shutdown()
+        if not self.owns_provider or self._closed:
+            return
+        self._closed = True  # the SDK's exit hook and ours both call this
+        # A flush that already ran out of time: the collector is not answering, don't wait again.
+        wait = 0.1 if self._stalled else min(timeout, SHUTDOWN_TIMEOUT_S)
+        _within(wait, self.tracer_provider.shutdown)
 
-    def force_flush(self) -> None:
-        self.tracer_provider.force_flush()
+    def force_flush(self, timeout: float = SHUTDOWN_TIMEOUT_S) -> None:
+        """Export the finished spans, waiting at most `timeout` seconds."""
+        if not self._closed:
+            self._stalled = not _within(timeout, self.tracer_provider.force_flush)
 
     # -- mapping -----------------------------------------------------------------------------------
 
@@ -248,6 +274,16 @@ class OpenTelemetryProcessor(TracingProcessor):
             return {}
         text = value if isinstance(value, str) else json.dumps(value, default=str)
         return {key: text[:_MAX_CONTENT_CHARS]}
+
+
+def _within(timeout: float, action: Callable[[], object]) -> bool:
+    """Run `action` for at most `timeout` seconds; returns whether it finished."""
+    # In a daemon thread: one still waiting on the collector neither blocks the caller past
+    # `timeout` nor keeps the process alive.
+    worker = threading.Thread(target=action, name="otel-flush", daemon=True)
+    worker.start()
+    worker.join(max(timeout, 0.0))
+    return not worker.is_alive()
 
 
 def _usage(usage: Any) -> dict[str, Any]:

@@ -2,13 +2,16 @@
 
 Every orchestrator run gets a run id (32 hex digits). The SDK trace of the run is
 `trace_<run id>` and, with `TRACING_EXPORTER=otlp`, its OpenTelemetry trace id is the run id
-itself, so the id a user gets back (CLI, `X-Run-Id`) finds the trace.
+itself, so the id a user gets back (CLI, `X-Run-Id`) finds the trace. A run started under an
+OpenTelemetry span (an API request, a Prefect flow run) joins that span's trace instead: its
+span carries the run id (`agents_core.run_id`) and its log line the `trace_id`.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import sys
 import time
 import uuid
 from contextvars import ContextVar
@@ -52,10 +55,22 @@ def log_run(
         "duration_ms": round(duration_s * 1000, 1),
         "outcome": outcome,
     }
+    trace_id = current_otel_trace_id()
+    if trace_id is not None and trace_id != run_id:
+        fields["trace_id"] = trace_id
     if error:
         fields["error"] = error
     level = logging.INFO if outcome == "ok" else logging.WARNING
     logger.log(level, _text(fields), extra={"fields": fields})
+
+
+def current_otel_trace_id() -> str | None:
+    """The trace id (32 hex digits) of the current OpenTelemetry span, None without one."""
+    otel_trace = sys.modules.get("opentelemetry.trace")  # not imported: no span can be current
+    if otel_trace is None:
+        return None
+    span_context = otel_trace.get_current_span().get_span_context()
+    return format(span_context.trace_id, "032x") if span_context.is_valid else None
 
 
 def log_tool_call(
@@ -79,11 +94,14 @@ def _text(fields: dict[str, Any]) -> str:
 
 
 def _value(value: Any) -> str:
-    # Quoted when it has spaces or line breaks: an error message cannot forge a second log line.
+    # Quoted when it has spaces, line breaks or other unprintable characters: an error message
+    # cannot forge a second log line. JSON escapes the ASCII controls; the rest (NEL, U+2028/9,
+    # DEL, ...) are escaped here, since some viewers break lines on them too.
     text = str(value)
-    return (
-        json.dumps(text, ensure_ascii=False) if not text or any(c.isspace() for c in text) else text
-    )
+    if text and all(c.isprintable() and not c.isspace() for c in text):
+        return text
+    quoted = json.dumps(text, ensure_ascii=False)
+    return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in quoted)
 
 
 class RunLogHooks(RunHooks[Any]):

@@ -7,11 +7,14 @@
   OpenAI exporter runs beside it only with `TRACING=on` (and a key).
 - `none`: no tracing at all.
 
-OpenTelemetry is imported only for `otlp` and `console`.
+OpenTelemetry is imported only for `otlp` and `console`. An application that configures
+OpenTelemetry itself (or a test with an in-memory exporter) hands its tracer provider to
+`use_tracer_provider`; the runs' spans then go there.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import sys
 from typing import TYPE_CHECKING
@@ -25,8 +28,22 @@ from agents_core.exceptions import ConfigurationError
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider
 
-_processors: dict[tuple[str | None, ...], TracingProcessor] = {}
+    from agents_core.observability.otel_processor import OpenTelemetryProcessor
+
+_processors: dict[tuple[str | None, ...], OpenTelemetryProcessor] = {}
 _installed: list[TracingProcessor] = []
+_provider_override: list[TracerProvider] = []
+_exit_hook: list[bool] = []
+
+
+def use_tracer_provider(provider: TracerProvider | None) -> None:
+    """Send the runs' OpenTelemetry spans to `provider` (None: the one the settings build).
+
+    For an application that sets up OpenTelemetry itself, and for tests (an in-memory exporter).
+    Applies to the processors installed from now on; `TRACING_EXPORTER` must still be `otlp` or
+    `console` for spans to be made.
+    """
+    _provider_override[:] = [provider] if provider is not None else []
 
 
 def installed_trace_processors() -> list[TracingProcessor]:
@@ -54,7 +71,11 @@ def install_trace_processors(settings: Settings, *, openai_export: bool) -> bool
 
 
 def shutdown_trace_processors() -> None:
-    """Flush and close the OpenTelemetry pipelines built so far (at shutdown, between tests)."""
+    """Flush and close the OpenTelemetry pipelines built so far (at exit, between tests).
+
+    Spans not exported within 2 s (`otel_processor.SHUTDOWN_TIMEOUT_S`: the collector is down
+    or slow) are dropped, so that a CLI command or a server never hangs at exit.
+    """
     set_trace_processors([])
     _installed.clear()
     set_tracing_disabled(True)
@@ -63,8 +84,21 @@ def shutdown_trace_processors() -> None:
         processor.shutdown()
 
 
-def _otel_processor(settings: Settings) -> TracingProcessor:
+def _register_exit_hook() -> None:
+    if not _exit_hook:
+        atexit.register(shutdown_trace_processors)
+        _exit_hook.append(True)
+
+
+def otel_tracer_provider(settings: Settings) -> TracerProvider:
+    """The tracer provider the runs' spans go to with these settings (built on first use)."""
+    return _otel_processor(settings).tracer_provider
+
+
+def _otel_processor(settings: Settings) -> OpenTelemetryProcessor:
+    override = _provider_override[0] if _provider_override else None
     key = (
+        str(id(override)) if override is not None else None,
         settings.tracing_exporter,
         str(settings.tracing_capture_content),
         settings.otel_service_name,
@@ -76,9 +110,11 @@ def _otel_processor(settings: Settings) -> TracingProcessor:
     if processor is None:
         from agents_core.observability.otel_processor import OpenTelemetryProcessor
 
-        provider = build_tracer_provider(settings)
+        provider = override if override is not None else build_tracer_provider(settings)
         processor = OpenTelemetryProcessor(
-            provider, capture_content=settings.tracing_capture_content
+            provider,
+            capture_content=settings.tracing_capture_content,
+            owns_provider=override is None,
         )
         _processors[key] = processor
     return processor
@@ -105,7 +141,11 @@ def build_tracer_provider(settings: Settings) -> TracerProvider:
     provider = TracerProvider(
         resource=Resource.create({"service.name": settings.otel_service_name}),
         id_generator=RunIdGenerator(),
+        # Its own exit hook waits on the exporter's retries (10 s+ with the collector down);
+        # ours gives up after 2 s (OpenTelemetryProcessor.shutdown).
+        shutdown_on_exit=False,
     )
+    _register_exit_hook()
     if settings.tracing_exporter == "console":
         provider.add_span_processor(SimpleSpanProcessor(ConsoleSpanExporter(out=sys.stderr)))
     else:

@@ -121,3 +121,17 @@ def test_opentelemetry_is_imported_only_when_an_exporter_needs_it() -> None:
                 if name.endswith("otel_processor"):
                     offenders.append(f"{path.name}: {name}")
     assert offenders == []
+
+
+@pytest.mark.parametrize("separator", ["\n", "\r", "\x85", "\u2028", "\u2029", "\x0b"])
+def test_a_value_with_a_line_break_cannot_forge_a_log_line(
+    caplog: pytest.LogCaptureFixture, separator: str
+) -> None:
+    caplog.set_level(logging.INFO, logger="agents_core.runs")
+    forged = f"boom{separator}run run_id={'0' * 32} outcome=ok"
+    log_run(run_id="ab" * 16, session_id="s-1", agent=forged, duration_s=0.1, outcome="error")
+    record = caplog.records[-1]
+    assert len(record.getMessage().splitlines()) == 1
+    as_json = JsonFormatter().format(record)
+    assert len(as_json.splitlines()) == 1
+    assert json.loads(as_json)["agent"] == forged

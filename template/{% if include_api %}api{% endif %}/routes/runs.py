@@ -6,7 +6,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
-from fastapi import APIRouter, Depends, Response, WebSocket, WebSocketDisconnect, status
+from fastapi import APIRouter, Depends, Request, Response, WebSocket, WebSocketDisconnect, status
 from fastapi.encoders import jsonable_encoder
 from pydantic import ValidationError
 from sse_starlette import EventSourceResponse, ServerSentEvent
@@ -28,6 +28,7 @@ from api.deps import (
 )
 from api.errors import ApiError, error_json, from_core_error, validation_details
 from api.origins import origin_allowed
+from api.run_id import RUN_ID_HEADER, remember_run_id
 from api.schemas import (
     ApproveRequest,
     ErrorResponse,
@@ -46,9 +47,6 @@ API_KEY_SUBPROTOCOL = "api-key."
 _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorResponse} for code in (400, 401, 404, 409, 410, 413, 422, 429, 502, 504)
 }
-
-RUN_ID_HEADER = "X-Run-Id"
-"""Response header with the run's id: its log lines and its trace (`trace_<run id>`) carry it."""
 
 router = APIRouter(
     prefix="/runs", tags=["runs"], dependencies=[Depends(require_api_key)], responses=_ERRORS
@@ -83,11 +81,16 @@ def _prepare(
 
 @router.post("")
 async def create_run(
-    body: RunRequest, settings: SettingsDep, factory: OrchestratorFactoryDep, response: Response
+    body: RunRequest,
+    settings: SettingsDep,
+    factory: OrchestratorFactoryDep,
+    request: Request,
+    response: Response,
 ) -> RunResponse:
     """Run to the end and return the final output (structured outputs as JSON objects)."""
     orchestrator, data = _prepare(body, settings, factory)
     run_id = new_run_id()
+    remember_run_id(request, run_id)  # error responses carry it too
     response.headers[RUN_ID_HEADER] = run_id
     try:
         outcome = await orchestrator.run(
@@ -140,11 +143,16 @@ async def _paused_orchestrator(run_id: str, factory: OrchestratorFactoryDep) -> 
 
 @router.post("/{run_id}/approve")
 async def approve_run(
-    run_id: str, body: ApproveRequest, factory: OrchestratorFactoryDep, response: Response
+    run_id: str,
+    body: ApproveRequest,
+    factory: OrchestratorFactoryDep,
+    request: Request,
+    response: Response,
 ) -> RunResponse:
     """Approve the paused run's tool call and resume it: the final answer, or the next pending
     approval. 404 unknown approval, 409 already decided, 410 expired."""
-    orchestrator = await _paused_orchestrator(run_id, factory)
+    orchestrator = await _paused_orchestrator(run_id, factory)  # validates run_id first
+    remember_run_id(request, run_id)
     response.headers[RUN_ID_HEADER] = run_id
     try:
         outcome = await orchestrator.approve(run_id, body.approval_id)
@@ -155,11 +163,16 @@ async def approve_run(
 
 @router.post("/{run_id}/reject")
 async def reject_run(
-    run_id: str, body: RejectRequest, factory: OrchestratorFactoryDep, response: Response
+    run_id: str,
+    body: RejectRequest,
+    factory: OrchestratorFactoryDep,
+    request: Request,
+    response: Response,
 ) -> RunResponse:
     """Reject the paused run's tool call (the model reads the refusal and `reason`) and resume
     it. Same answers and errors as approve."""
-    orchestrator = await _paused_orchestrator(run_id, factory)
+    orchestrator = await _paused_orchestrator(run_id, factory)  # validates run_id first
+    remember_run_id(request, run_id)
     response.headers[RUN_ID_HEADER] = run_id
     try:
         outcome = await orchestrator.reject(run_id, body.approval_id, body.reason)
@@ -184,7 +197,7 @@ async def _sse(
     responses={200: {"content": {"text/event-stream": {}}}},
 )
 def stream_run(
-    body: RunRequest, settings: SettingsDep, factory: OrchestratorFactoryDep
+    body: RunRequest, settings: SettingsDep, factory: OrchestratorFactoryDep, request: Request
 ) -> EventSourceResponse:
     """Stream the run as Server-Sent Events: event name = type, data = the event's JSON.
 
@@ -192,6 +205,7 @@ def stream_run(
     """
     orchestrator, data = _prepare(body, settings, factory)
     run_id = new_run_id()
+    remember_run_id(request, run_id)
     return EventSourceResponse(
         _sse(orchestrator, body, data, run_id), headers={RUN_ID_HEADER: run_id}
     )
