@@ -102,7 +102,7 @@ class RedisStore(RedisSession):
         async with ticket_lock(self, self.session_id, wait):
             yield
 
-    async def take_ticket(self, owner: str, lease: float) -> int:
+    async def take_ticket(self, owner: str, lease: float) -> tuple[int, bool]:
         counter = f"{self._turns_key}:next"
         ticket = int(await self._redis.incr(counter))
         async with self._redis.pipeline(transaction=True) as pipe:
@@ -112,7 +112,7 @@ class RedisStore(RedisSession):
             pipe.expire(counter, _IDLE_SECONDS)
             pipe.expire(self._turns_key, _IDLE_SECONDS)
             await pipe.execute()
-        return ticket
+        return ticket, await self.is_first(owner, ticket, lease)
 
     async def is_first(self, owner: str, ticket: int, lease: float) -> bool:
         await self.refresh_ticket(owner, ticket, lease)
