@@ -9,7 +9,8 @@ from typing import Any
 
 from agents.extensions.memory.sqlalchemy_session import SQLAlchemySession
 from agents.items import TResponseInputItem
-from sqlalchemy import Column, Float, String, Table, delete, func, insert, select, text
+from agents.memory.session import _await_mutation
+from sqlalchemy import Column, Float, String, Table, delete, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -92,6 +93,34 @@ class SQLStore(SQLAlchemySession):
 
     async def save_metadata(self, metadata: SessionMetadata) -> None:
         await self._ensure_tables()
+        async with self._session() as sess, sess.begin():
+            await sess.execute(self._upsert_metadata(metadata))
+
+    async def append(self, items: list[TResponseInputItem], metadata: SessionMetadata) -> int:
+        """Items, metadata and the new count in one transaction (one commit)."""
+        await self._ensure_tables()
+        messages, sessions = self._messages, self._sessions
+        rows = [
+            {"session_id": self.session_id, "message_data": await self._serialize_item(item)}
+            for item in items
+        ]
+
+        async def write() -> int:
+            async with self._session() as sess, sess.begin():
+                await self._lock_session(sess, create=True)  # as the SDK's add_items
+                await sess.execute(insert(messages), rows)
+                await sess.execute(
+                    update(sessions)
+                    .where(sessions.c.session_id == self.session_id)
+                    .values(updated_at=func.current_timestamp())
+                )
+                await sess.execute(self._upsert_metadata(metadata))
+                count = select(func.count()).where(messages.c.session_id == self.session_id)
+                return int((await sess.execute(count)).scalar_one())
+
+        return int(await _await_mutation(write()))
+
+    def _upsert_metadata(self, metadata: SessionMetadata) -> Any:
         meta = self._meta
         statement = pg_insert(meta).values(
             session_id=metadata.session_id,
@@ -100,7 +129,7 @@ class SQLStore(SQLAlchemySession):
             title=metadata.title,
             user_id=metadata.user_id,
         )
-        statement = statement.on_conflict_do_update(
+        return statement.on_conflict_do_update(
             index_elements=[meta.c.session_id],
             set_={
                 "updated_at": statement.excluded.updated_at,
@@ -108,8 +137,6 @@ class SQLStore(SQLAlchemySession):
                 "user_id": func.coalesce(statement.excluded.user_id, meta.c.user_id),
             },
         )
-        async with self._session() as sess, sess.begin():
-            await sess.execute(statement)
 
     async def load_metadata(self) -> SessionMetadata | None:
         found = await self._select_metadata(self._meta.c.session_id == self.session_id, 1)
