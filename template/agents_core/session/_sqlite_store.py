@@ -29,13 +29,14 @@ class SQLiteStore(SQLiteSession):
     Uses the SDK's private `_locked_connection()`, `_get_connection()` and `_insert_items()`
     (openai-agents is pinned to a minor version) so that `:memory:` databases and the SDK's
     per-file thread lock are shared. A database file is used through one connection per process
-    that outlives the store (see `_sqlite_databases`): opening a store costs no connection, and
-    closing one does not checkpoint the WAL.
+    that outlives the store (see `_sqlite_databases`): a store's work needs no connection of its
+    own (only the SDK's short schema check at construction), and closing it does not checkpoint
+    the WAL.
     """
 
     def __init__(self, session_id: str, db_path: str) -> None:
-        super().__init__(session_id, db_path=db_path)
         self._database: SQLiteDatabase | None = None
+        super().__init__(session_id, db_path=db_path)
         if self._is_memory_db:
             with self._locked_connection() as conn:
                 create_tables(conn)
