@@ -34,6 +34,7 @@ FULL = {
     "workflow": 30,
     "fanout": 5,
     "turns": 30,
+    "sessions": 60,
 }
 QUICK = {
     "overhead": 60,
@@ -45,7 +46,13 @@ QUICK = {
     "workflow": 10,
     "fanout": 2,
     "turns": 8,
+    "sessions": 15,
 }
+
+
+BENCHMARKS = ["overhead", "imports", "render", "api", "sessions", "workflow", "turns", "suite"]
+SESSION_URL_VARS = {"redis": "AGENTS_TEST_REDIS_URL", "postgresql": "AGENTS_TEST_POSTGRES_URL"}
+"""session_throughput.py runs on SQLite always, on Redis / PostgreSQL when these name a server."""
 
 
 def _run(script: str, args: list[str], env: dict[str, str], out: Path) -> dict[str, Any]:
@@ -126,6 +133,18 @@ def summary_rows(results: dict[str, Any]) -> list[list[object]]:
                         s[ratio_key],
                     ]
                 )
+    for backend, by_name in results.get("session_throughput", {}).items():
+        s = by_name["add/get AgentSession"]
+        base = by_name["add/get bare SDK session"]
+        rows.append(
+            [
+                f"session_throughput add/get AgentSession ({backend})",
+                f"{s['median']:.2f} ms",
+                "bare SDK session",
+                f"{base['median']:.2f} ms",
+                s["ratio"],
+            ]
+        )
     workflow = results.get("workflow_overhead", {})
     for key in (
         "single task in flow",
@@ -195,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         action="append",
-        choices=["overhead", "imports", "render", "api", "workflow", "turns", "suite"],
+        choices=BENCHMARKS,
         help="run only these benchmarks (repeatable)",
     )
     parser.add_argument(
@@ -205,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     counts = dict(QUICK if args.quick else FULL)
     if args.import_runs:
         counts["imports"] = args.import_runs
-    only = set(args.only or ["overhead", "imports", "render", "api", "workflow", "turns", "suite"])
+    only = set(args.only or BENCHMARKS)
 
     _project.check_runtime()
     print(f"== run_all: {_project.machine_line()}")
@@ -235,6 +254,26 @@ def main(argv: list[str] | None = None) -> int:
     if "api" in only:
         api_args = [f"--requests={counts['api']}", f"--repeats={counts['api_repeats']}"]
         results.update(_run("api_throughput.py", api_args, env, work / "api.json"))
+
+    if "sessions" in only:
+        sessions: dict[str, Any] = {}
+        urls = {"sqlite": ""} | {
+            name: os.environ[var] for name, var in SESSION_URL_VARS.items() if os.environ.get(var)
+        }
+        for backend, url in urls.items():
+            ran = _run(
+                "session_throughput.py",
+                [f"--rounds={counts['sessions']}", f"--url={url}"],
+                env,
+                work / f"sessions-{backend}.json",
+            )
+            if ran:
+                sessions[backend] = ran["session_throughput"]
+        missing = [var for var in SESSION_URL_VARS.values() if not os.environ.get(var)]
+        if missing:
+            print(f"(session_throughput: set {' and '.join(missing)} to measure those backends)")
+        if sessions:
+            results["session_throughput"] = sessions
 
     if "workflow" in only:
         results.update(
@@ -271,6 +310,7 @@ def main(argv: list[str] | None = None) -> int:
         "workflow": "workflow_overhead",
         "turns": "session_serialization",
         "suite": "suite_time",
+        "sessions": "session_throughput",
     }
     return 0 if all(expected[name] in results for name in only) else 1
 

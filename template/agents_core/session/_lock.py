@@ -27,8 +27,11 @@ _FIRST_POLL, _MAX_POLL = 0.002, 0.05
 class TicketQueue(Protocol):
     """What a store implements to get the ticket lock."""
 
-    async def take_ticket(self, owner: str, lease: float) -> int:
-        """Append a ticket for `owner` to the session's queue; return it."""
+    async def take_ticket(self, owner: str, lease: float) -> tuple[int, bool]:
+        """Append a ticket for `owner` to the session's queue; return it and `is_first()`.
+
+        One round trip where the store allows it: an uncontended turn starts at once.
+        """
 
     async def is_first(self, owner: str, ticket: int, lease: float) -> bool:
         """Drop expired tickets, refresh this one; True when it is the oldest left."""
@@ -45,14 +48,12 @@ async def ticket_lock(
     """Hold the session while the block runs; SessionBusyError after `wait` s of waiting."""
     lease = LEASE_SECONDS if lease is None else lease
     owner = uuid.uuid4().hex
-    ticket = await queue.take_ticket(owner, lease)
+    released = _release_event(session_id)  # taken before looking: no missed wake-up
+    ticket, first = await _take_ticket(queue, owner, lease)
     try:
         start = time.monotonic()
         poll = _FIRST_POLL
-        while True:
-            released = _release_event(session_id)  # taken before looking: no missed wake-up
-            if await queue.is_first(owner, ticket, lease):
-                break
+        while not first:
             waited = time.monotonic() - start
             if waited >= wait:
                 raise SessionBusyError(session_id, round(waited, 3))
@@ -60,6 +61,8 @@ async def ticket_lock(
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(released.wait(), min(poll, wait - waited))
             poll = min(poll * 1.5, _MAX_POLL)
+            released = _release_event(session_id)
+            first = await queue.is_first(owner, ticket, lease)
         heartbeat = asyncio.create_task(_keep_alive(queue, owner, ticket, lease))
         try:
             yield
@@ -72,6 +75,27 @@ async def ticket_lock(
         await asyncio.shield(queue.drop_ticket(owner, ticket))
         _release_event(session_id).set()
         _releases.pop(_loop_key(session_id), None)
+
+
+async def _take_ticket(queue: TicketQueue, owner: str, lease: float) -> tuple[int, bool]:
+    """`queue.take_ticket`; a ticket taken after the caller was cancelled is given back."""
+    task = asyncio.ensure_future(queue.take_ticket(owner, lease))
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        task.add_done_callback(lambda done: _give_back(queue, owner, done))
+        raise
+
+
+_giving_back: set[asyncio.Future[None]] = set()
+
+
+def _give_back(queue: TicketQueue, owner: str, taken: asyncio.Future[tuple[int, bool]]) -> None:
+    if taken.cancelled() or taken.exception() is not None:
+        return
+    drop = asyncio.ensure_future(queue.drop_ticket(owner, taken.result()[0]))
+    _giving_back.add(drop)  # a reference until it is done
+    drop.add_done_callback(_giving_back.discard)
 
 
 _releases: dict[str, asyncio.Event] = {}

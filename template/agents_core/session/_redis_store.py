@@ -3,16 +3,39 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
 from agents.extensions.memory.redis_session import RedisSession
 from agents.items import TResponseInputItem
+from agents.memory.session import _await_mutation
 
 from agents_core.session._lock import ticket_lock
 from agents_core.session._store import SessionMetadata, decode_item
 
 _FIELDS = ("created_at", "updated_at", "title", "user_id")
+_APPEND_SCRIPT = """
+for i = 1, 3 do
+    local kind = redis.call('TYPE', KEYS[i]).ok
+    if kind ~= 'none' and kind ~= (i == 2 and 'list' or 'hash') then
+        return redis.error_reply('WRONGTYPE ' .. KEYS[i] .. ' holds a ' .. kind)
+    end
+end
+redis.call('HSET', KEYS[1], 'session_id', ARGV[1])
+redis.call('HSETNX', KEYS[1], 'created_at', ARGV[2])
+local count = redis.call('RPUSH', KEYS[2], unpack(ARGV, 8))
+redis.call('HSET', KEYS[1], 'updated_at', ARGV[2])
+redis.call('HSETNX', KEYS[3], 'created_at', ARGV[3])
+redis.call('HSET', KEYS[3], 'updated_at', ARGV[4])
+if ARGV[5] ~= '' then redis.call('HSET', KEYS[3], 'title', ARGV[6]) end
+if ARGV[7] ~= '' then redis.call('HSET', KEYS[3], 'user_id', ARGV[7]) end
+redis.call('ZADD', KEYS[4], ARGV[4], ARGV[1])
+return count
+"""
+"""Atomic append (Redis runs a script whole, all or nothing after its type checks): the SDK's
+own writes of `add_items` (session hash, message list), our metadata hash and the index, and
+the new length, in one round trip."""
 _IDLE_SECONDS = 86_400
 """A session's turn queue keys expire after a day without a new turn."""
 
@@ -33,6 +56,7 @@ class RedisStore(RedisSession):
         self._meta_key = f"{self._session_key}:meta"
         self._index_key = f"{self._key_prefix}:index"
         self._turns_key = f"{self._session_key}:turns"
+        self._append_script = redis_client.register_script(_APPEND_SCRIPT)  # EVALSHA, cached
 
     @classmethod
     def owning(cls, session_id: str, client: Any) -> RedisStore:
@@ -74,6 +98,30 @@ class RedisStore(RedisSession):
             pipe.zadd(self._index_key, {self.session_id: metadata.updated_at})
             await pipe.execute()
 
+    async def append(self, items: list[TResponseInputItem], metadata: SessionMetadata) -> int:
+        """Items, metadata and the new count in one atomic script (one round trip)."""
+        self._check_not_closed()
+        serialized = [await self._serialize_item(item) for item in items]
+        title = metadata.title
+        args = [
+            self.session_id,
+            str(int(time.time())),  # the SDK's own created_at / updated_at (whole seconds)
+            repr(metadata.created_at),
+            repr(metadata.updated_at),
+            "" if title is None else "1",
+            title or "",
+            metadata.user_id or "",
+            *serialized,
+        ]
+        keys = [self._session_key, self._messages_key, self._meta_key, self._index_key]
+
+        async def write() -> int:
+            async with self._lock:  # the SDK's per-object lock, as its add_items
+                self._check_not_closed()
+                return int(await self._append_script(keys=keys, args=args))
+
+        return int(await _await_mutation(write()))
+
     async def load_metadata(self) -> SessionMetadata | None:
         raw = await self._redis.hgetall(self._meta_key)
         return _metadata(self.session_id, raw)
@@ -102,7 +150,7 @@ class RedisStore(RedisSession):
         async with ticket_lock(self, self.session_id, wait):
             yield
 
-    async def take_ticket(self, owner: str, lease: float) -> int:
+    async def take_ticket(self, owner: str, lease: float) -> tuple[int, bool]:
         counter = f"{self._turns_key}:next"
         ticket = int(await self._redis.incr(counter))
         async with self._redis.pipeline(transaction=True) as pipe:
@@ -112,7 +160,7 @@ class RedisStore(RedisSession):
             pipe.expire(counter, _IDLE_SECONDS)
             pipe.expire(self._turns_key, _IDLE_SECONDS)
             await pipe.execute()
-        return ticket
+        return ticket, await self.is_first(owner, ticket, lease)
 
     async def is_first(self, owner: str, ticket: int, lease: float) -> bool:
         await self.refresh_ticket(owner, ticket, lease)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import time
 from collections.abc import AsyncIterator
 from typing import Any
 
 from agents.extensions.memory.sqlalchemy_session import SQLAlchemySession
 from agents.items import TResponseInputItem
+from agents.memory.session import _await_mutation
 from sqlalchemy import Column, Float, String, Table, delete, func, insert, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError
@@ -92,6 +94,53 @@ class SQLStore(SQLAlchemySession):
 
     async def save_metadata(self, metadata: SessionMetadata) -> None:
         await self._ensure_tables()
+        async with self._session() as sess, sess.begin():
+            await sess.execute(self._upsert_metadata(metadata))
+
+    async def append(self, items: list[TResponseInputItem], metadata: SessionMetadata) -> int:
+        """Items, metadata and the new count in one transaction (one commit, 2-3 statements)."""
+        await self._ensure_tables()
+        rows = [await self._serialize_item(item) for item in items]
+
+        async def write() -> int:
+            async with self._session() as sess, sess.begin():
+                await self._lock_session(sess, create=True)  # as the SDK's add_items
+                result = await sess.execute(
+                    self._append_statement,
+                    {
+                        "sid": self.session_id,
+                        "items": rows,
+                        "created": metadata.created_at,
+                        "updated": metadata.updated_at,
+                        "title": metadata.title,
+                        "user_id": metadata.user_id,
+                    },
+                )
+                return int(result.scalar_one())
+
+        return int(await _await_mutation(write()))
+
+    @functools.cached_property
+    def _append_statement(self) -> Any:
+        """One statement after the SDK's row lock: the SDK's insert and updated_at touch, the
+        metadata upsert, and the count of items afterwards (rows keep the list's order)."""
+        messages, sessions = self._messages.name, self._sessions.name
+        return text(
+            f"WITH added AS (INSERT INTO {messages} (session_id, message_data) "
+            "SELECT :sid, item FROM unnest(CAST(:items AS text[])) WITH ORDINALITY AS t(item, n) "
+            "ORDER BY n RETURNING 1), "
+            f"touched AS (UPDATE {sessions} SET updated_at = CURRENT_TIMESTAMP "
+            "WHERE session_id = :sid), "
+            f"meta AS (INSERT INTO {META_TABLE} (session_id, created_at, updated_at, title, "
+            "user_id) VALUES (:sid, :created, :updated, :title, :user_id) "
+            "ON CONFLICT (session_id) DO UPDATE SET updated_at = excluded.updated_at, "
+            f"title = COALESCE(excluded.title, {META_TABLE}.title), "
+            f"user_id = COALESCE(excluded.user_id, {META_TABLE}.user_id)) "
+            f"SELECT (SELECT count(*) FROM {messages} WHERE session_id = :sid) "
+            "+ (SELECT count(*) FROM added)"
+        )
+
+    def _upsert_metadata(self, metadata: SessionMetadata) -> Any:
         meta = self._meta
         statement = pg_insert(meta).values(
             session_id=metadata.session_id,
@@ -100,7 +149,7 @@ class SQLStore(SQLAlchemySession):
             title=metadata.title,
             user_id=metadata.user_id,
         )
-        statement = statement.on_conflict_do_update(
+        return statement.on_conflict_do_update(
             index_elements=[meta.c.session_id],
             set_={
                 "updated_at": statement.excluded.updated_at,
@@ -108,8 +157,6 @@ class SQLStore(SQLAlchemySession):
                 "user_id": func.coalesce(statement.excluded.user_id, meta.c.user_id),
             },
         )
-        async with self._session() as sess, sess.begin():
-            await sess.execute(statement)
 
     async def load_metadata(self) -> SessionMetadata | None:
         found = await self._select_metadata(self._meta.c.session_id == self.session_id, 1)

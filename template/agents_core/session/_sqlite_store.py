@@ -14,40 +14,57 @@ from agents.memory import SQLiteSession
 from agents.memory.session import _await_mutation
 
 from agents_core.session._lock import ticket_lock
+from agents_core.session._sqlite_databases import (
+    SQLiteDatabase,
+    acquire_database,
+    release_database,
+)
+from agents_core.session._sqlite_tables import LOCK_TABLE, META_TABLE, create_tables
 from agents_core.session._store import SessionMetadata, decode_item
-
-META_TABLE = "agents_core_sessions"
-LOCK_TABLE = "agents_core_session_turns"
 
 
 class SQLiteStore(SQLiteSession):
     """`SQLiteSession` with the `SessionStore` operations.
 
-    Uses the SDK's private `_locked_connection()` and `_insert_items()` (openai-agents is pinned
-    to a minor version) so that `:memory:` databases and the SDK's thread locks are shared.
+    Uses the SDK's private `_locked_connection()`, `_get_connection()` and `_insert_items()`
+    (openai-agents is pinned to a minor version) so that `:memory:` databases and the SDK's
+    per-file thread lock are shared. A database file is used through one connection per process
+    that outlives the store (see `_sqlite_databases`): a store's work needs no connection of its
+    own (only the SDK's short schema check at construction), and closing it does not checkpoint
+    the WAL.
     """
 
     def __init__(self, session_id: str, db_path: str) -> None:
+        self._database: SQLiteDatabase | None = None
         super().__init__(session_id, db_path=db_path)
-        with self._locked_connection() as conn:
-            conn.execute(
-                f"CREATE TABLE IF NOT EXISTS {META_TABLE} (session_id TEXT PRIMARY KEY, "
-                "created_at REAL NOT NULL, updated_at REAL NOT NULL, title TEXT, user_id TEXT)"
-            )
-            conn.execute(
-                f"CREATE INDEX IF NOT EXISTS idx_{META_TABLE}_user "
-                f"ON {META_TABLE} (user_id, updated_at)"
-            )
-            conn.execute(
-                f"CREATE TABLE IF NOT EXISTS {LOCK_TABLE} (ticket INTEGER PRIMARY KEY "
-                "AUTOINCREMENT, session_id TEXT NOT NULL, owner TEXT NOT NULL, "
-                "expires_at REAL NOT NULL)"
-            )
-            conn.execute(
-                f"CREATE INDEX IF NOT EXISTS idx_{LOCK_TABLE}_session "
-                f"ON {LOCK_TABLE} (session_id, ticket)"
-            )
-            conn.commit()
+        if self._is_memory_db:
+            with self._locked_connection() as conn:
+                create_tables(conn)
+                conn.commit()
+        else:
+            # One connection per database file and process, kept open across sessions.
+            self._database = acquire_database(str(db_path))
+
+    def _get_connection(self) -> sqlite3.Connection:
+        if self._database is None:
+            return super()._get_connection()
+        self._check_not_closed()
+        return self._database.connection
+
+    def _invalidate_connection(self, conn: sqlite3.Connection) -> None:
+        # A shared connection that could not roll back is closed for every store using it.
+        if self._database is not None and conn is self._database.connection:
+            self._database.invalidate()
+            self._closed = True
+            return
+        super()._invalidate_connection(conn)
+
+    def close(self) -> None:
+        """Close this store; the database's shared connection stays open for the next one."""
+        super().close()  # releases the SDK's per-file lock (it holds no connection of its own)
+        database, self._database = self._database, None
+        if database is not None:
+            release_database(database)
 
     async def _run(self, work: Any) -> Any:
         def call() -> Any:
@@ -140,28 +157,34 @@ class SQLiteStore(SQLiteSession):
         async with ticket_lock(self, self.session_id, wait):
             yield
 
-    async def take_ticket(self, owner: str, lease: float) -> int:
-        sql = f"INSERT INTO {LOCK_TABLE} (session_id, owner, expires_at) VALUES (?, ?, ?)"
-        values = (self.session_id, owner, time.time() + lease)
-        cursor = await self._run(lambda conn: conn.execute(sql, values))
-        return int(cursor.lastrowid)
+    async def take_ticket(self, owner: str, lease: float) -> tuple[int, bool]:
+        insert = f"INSERT INTO {LOCK_TABLE} (session_id, owner, expires_at) VALUES (?, ?, ?)"
+
+        def work(conn: sqlite3.Connection) -> tuple[int, bool]:
+            # One transaction (one commit): take the ticket and look whether it is first.
+            cursor = conn.execute(insert, (self.session_id, owner, time.time() + lease))
+            ticket = int(cursor.lastrowid or 0)
+            return ticket, self._is_first(conn, ticket, lease)
+
+        taken: tuple[int, bool] = await self._run(work)
+        return taken
 
     async def is_first(self, owner: str, ticket: int, lease: float) -> bool:
-        def work(conn: sqlite3.Connection) -> bool:
-            now = time.time()
-            conn.execute(
-                f"DELETE FROM {LOCK_TABLE} WHERE session_id = ? AND expires_at < ?",
-                (self.session_id, now),
-            )
-            conn.execute(
-                f"UPDATE {LOCK_TABLE} SET expires_at = ? WHERE ticket = ?", (now + lease, ticket)
-            )
-            row = conn.execute(
-                f"SELECT MIN(ticket) FROM {LOCK_TABLE} WHERE session_id = ?", (self.session_id,)
-            ).fetchone()
-            return bool(row[0] == ticket)
+        return bool(await self._run(lambda conn: self._is_first(conn, ticket, lease)))
 
-        return bool(await self._run(work))
+    def _is_first(self, conn: sqlite3.Connection, ticket: int, lease: float) -> bool:
+        now = time.time()
+        conn.execute(
+            f"DELETE FROM {LOCK_TABLE} WHERE session_id = ? AND expires_at < ?",
+            (self.session_id, now),
+        )
+        conn.execute(
+            f"UPDATE {LOCK_TABLE} SET expires_at = ? WHERE ticket = ?", (now + lease, ticket)
+        )
+        row = conn.execute(
+            f"SELECT MIN(ticket) FROM {LOCK_TABLE} WHERE session_id = ?", (self.session_id,)
+        ).fetchone()
+        return bool(row[0] == ticket)
 
     async def refresh_ticket(self, owner: str, ticket: int, lease: float) -> None:
         sql = f"UPDATE {LOCK_TABLE} SET expires_at = ? WHERE ticket = ?"
