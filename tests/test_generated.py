@@ -171,3 +171,19 @@ def test_generated_project_passes_its_own_checks(
     if failed:
         report = "\n\n".join(failed)
         pytest.fail(f"generated project {combo.id} ({project}):\n\n{report}", pytrace=False)
+
+
+def test_every_server_backend_suite_has_a_full_sqlite_twin() -> None:
+    """What a Redis/PostgreSQL combination leaves out runs in the SQLite one of the same answers."""
+
+    def others(combo: Combo) -> frozenset[tuple[str, object]]:
+        return frozenset((k, v) for k, v in combo.data.items() if k != "session_backend")
+
+    sqlite = [c for c in COMBOS if c.data["session_backend"] == "sqlite"]
+    assert all("-m" not in pytest_args(c) for c in sqlite)
+    full = {others(c) for c in sqlite}
+    servers = [c for c in COMBOS if c.data["session_backend"] != "sqlite"]
+    assert servers, "no Redis/PostgreSQL combination left in the matrix"
+    for combo in servers:
+        assert pytest_args(combo)[-2:] == SERVER_BACKEND_ONLY, combo.id
+        assert others(combo) in full, f"{combo.id} has no SQLite twin running the full suite"
