@@ -53,8 +53,17 @@ def shared_prefect_api_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Start the slow generated suites first so that xdist's workers finish together."""
-    items.sort(key=lambda item: item.get_closest_marker("generated") is None)
+    """Start the slow tests first, longest first, so that xdist's workers finish together.
+
+    `generated` tests come first, ordered by their `cost(seconds)` marker (expected seconds on the
+    CI machine; unmarked ones after the marked, in file order), then the rest in file order.
+    """
+    items.sort(key=_start_order)
+
+
+def _start_order(item: pytest.Item) -> tuple[bool, float]:
+    cost = item.get_closest_marker("cost")
+    return item.get_closest_marker("generated") is None, -float(cost.args[0] if cost else 0)
 
 
 _SESSION_STARTED = time.monotonic()

@@ -122,6 +122,7 @@ def _healthy(url: str) -> bool:
 
 
 @pytest.mark.generated
+@pytest.mark.cost(100)  # seconds (129 s measured at load ~7), for the start order
 def test_flows_deploy_to_a_process_work_pool_and_run_on_a_worker(
     renderer: Renderer, tmp_path: Path, record_property: Callable[[str, object], None]
 ) -> None:

@@ -2,9 +2,10 @@
 
 Each combination is rendered into its own folder, gets its own environment with `uv sync` (one uv
 cache shared by all of them, Python from this machine, no downloads), then runs what its README and
-CI run: ruff, ruff format, mypy and pytest. pytest-xdist spreads the combinations over the cores;
-the summary at the end of the run shows what each one cost. Caches (uv's, mypy's) are shared across
-combinations and sessions under the repository's `.cache/`; the environments are not.
+CI run: ruff, ruff format, mypy and pytest (a Redis/PostgreSQL combination's pytest runs only its
+`server_backend` tests: see SERVER_BACKEND_ONLY). pytest-xdist spreads the combinations over the
+cores; the summary at the end of the run shows what each one cost. Caches (uv's, mypy's) are shared
+across combinations and sessions under the repository's `.cache/`; the environments are not.
 """
 
 from __future__ import annotations
@@ -37,23 +38,67 @@ CHECKS: list[tuple[str, list[str]]] = [
     ("ruff", ["ruff", "check", "."]),
     ("format", ["ruff", "format", "--check", "."]),
     ("mypy", ["mypy"]),
-    ("pytest", ["pytest", "-q", "-p", "no:cacheprovider"]),
+    # then pytest: pytest_args(combo)
 ]
 
 
+# The session_backend answer changes one string (agents_core/_defaults.py: SESSION_BACKEND), the
+# dependencies (the backend's extra) and adds the server's own test modules; every other test is
+# the same code as in the SQLite project of the same other answers, which runs it. So a
+# Redis/PostgreSQL combination still renders, syncs, lints and type-checks in full, collects
+# (imports) its whole suite, and runs the tests that touch its server: `-m server_backend` (the
+# generated tests/conftest.py marks the tests parametrized with that backend, and its modules).
+SERVER_BACKEND_ONLY = ["-m", "server_backend"]
+
+
+def pytest_args(combo: Combo) -> list[str]:
+    """The generated project's pytest command for this combination (see SERVER_BACKEND_ONLY)."""
+    args = ["pytest", "-q", "-p", "no:cacheprovider"]
+    return args if combo.data["session_backend"] == "sqlite" else [*args, *SERVER_BACKEND_ONLY]
+
+
 def expected_cost(combo: Combo) -> int:
-    """Rough relative cost of a combination's suite, to start the longest ones first."""
+    """Expected seconds of a combination's suite on the CI machine, to start the longest first.
+
+    From the per-suite times of a CI run (2 workers): SQLite suites api+wf ~210 s, api ~130 s,
+    wf ~100 s, neither ~65 s, samples +10 s, the litellm extra +20 s; a Redis/PostgreSQL one runs
+    sync, ruff, mypy (warm) and its `server_backend` tests: ~35 s, +15 s with the API's two-process
+    tests, +5 s with workflows (bigger venv, more to collect).
+    """
     data = combo.data
-    cost = 4 * data["include_api"] + 3 * data["include_workflows"] + data["include_samples"]
-    return int(cost + 2 * (data == LITELLM_COMBO) + (data["session_backend"] != "sqlite"))
+    api, wf = int(data["include_api"]), int(data["include_workflows"])
+    if data["session_backend"] != "sqlite":
+        return 35 + 15 * api + 5 * wf
+    cost = 65 + 65 * api + 35 * wf + 45 * api * wf + 10 * int(data["include_samples"])
+    return cost + 20 * int(data == LITELLM_COMBO)
 
 
-# Longest first: xdist deals them out in this order, so the workers finish together.
+def mypy_cache_dir(combo: Combo) -> Path:
+    """The mypy cache of this combination's dependency family, shared with the rest of the family.
+
+    The framework and its dependencies (openai's types alone cost ~20 s) are checked once per
+    family; mypy re-checks whatever differs by content hash. Two families: with the workflow layer
+    fastapi is capped below 0.151 (Prefect's server), without it the newest is installed. mypy
+    keeps one entry per module name, so one cache for both would swap fastapi and everything that
+    imports it at every switch (measured: a warm run of another family's combination took
+    45-58 s instead of 3-7 s). Each family's cache has its own lock, so two mypy runs may overlap.
+    """
+    return cache_dir("mypy-wf" if combo.data["include_workflows"] else "mypy-nowf")
+
+
+# Longest first (tests/conftest.py orders every `generated` test by its `cost` marker), so that the
+# workers finish together.
 COMBOS: list[Combo] = sorted(combinations(code_only=True), key=expected_cost, reverse=True)
 
 
 @pytest.mark.generated
-@pytest.mark.parametrize("combo", COMBOS, ids=str)
+@pytest.mark.parametrize(
+    "combo",
+    [
+        pytest.param(combo, marks=pytest.mark.cost(expected_cost(combo)), id=str(combo))
+        for combo in COMBOS
+    ],
+)
 def test_generated_project_passes_its_own_checks(
     combo: Combo,
     renderer: Renderer,
@@ -73,10 +118,9 @@ def test_generated_project_passes_its_own_checks(
     rendered = time.perf_counter() - started
 
     uv = uv_executable()
+    mypy_cache = mypy_cache_dir(combo)
     env = isolated_env(
-        # One mypy cache for all combinations: the framework and its dependencies (openai's types
-        # alone cost ~20 s) are checked once; mypy re-checks whatever differs by content hash.
-        MYPY_CACHE_DIR=str(cache_dir("mypy")),
+        MYPY_CACHE_DIR=str(mypy_cache),
         # The generated tests/conftest.py points Prefect at its own temporary home; this one
         # catches anything else that imports Prefect (never the user's ~/.prefect).
         PREFECT_HOME=str(tmp_path / "prefect-home"),
@@ -94,7 +138,8 @@ def test_generated_project_passes_its_own_checks(
     results: dict[str, Result] = {}
     waited = 0.0
     results["sync"] = run(sync_args, cwd=project, env=env, timeout=SYNC_TIMEOUT)
-    queue = list(CHECKS) if results["sync"].ok else []
+    checks = [*CHECKS, ("pytest", pytest_args(combo))]
+    queue = list(checks) if results["sync"].ok else []
     while queue:
         name, args = queue.pop(0)
         if name != "mypy":
@@ -103,7 +148,7 @@ def test_generated_project_passes_its_own_checks(
         # One mypy at a time: its sqlite cache silently drops the writes of concurrent runs and
         # would stay cold for every combination. While another run holds it, do the other steps.
         queued = time.perf_counter()
-        with file_lock(cache_dir("mypy") / ".lock", blocking=not queue) as held:
+        with file_lock(mypy_cache / ".lock", blocking=not queue) as held:
             if not held:
                 queue.append((name, args))
                 continue
@@ -113,7 +158,7 @@ def test_generated_project_passes_its_own_checks(
     total = time.perf_counter() - started
     steps = "  ".join(
         f"{name} {results[name].seconds:.1f}s{'' if results[name].ok else ' FAIL'}"
-        for name in ["sync", *(n for n, _ in CHECKS)]
+        for name in ["sync", *(n for n, _ in checks)]
         if name in results
     )
     line = (
@@ -126,3 +171,19 @@ def test_generated_project_passes_its_own_checks(
     if failed:
         report = "\n\n".join(failed)
         pytest.fail(f"generated project {combo.id} ({project}):\n\n{report}", pytrace=False)
+
+
+def test_every_server_backend_suite_has_a_full_sqlite_twin() -> None:
+    """What a Redis/PostgreSQL combination leaves out runs in the SQLite one of the same answers."""
+
+    def others(combo: Combo) -> frozenset[tuple[str, object]]:
+        return frozenset((k, v) for k, v in combo.data.items() if k != "session_backend")
+
+    sqlite = [c for c in COMBOS if c.data["session_backend"] == "sqlite"]
+    assert all("-m" not in pytest_args(c) for c in sqlite)
+    full = {others(c) for c in sqlite}
+    servers = [c for c in COMBOS if c.data["session_backend"] != "sqlite"]
+    assert servers, "no Redis/PostgreSQL combination left in the matrix"
+    for combo in servers:
+        assert pytest_args(combo)[-2:] == SERVER_BACKEND_ONLY, combo.id
+        assert others(combo) in full, f"{combo.id} has no SQLite twin running the full suite"

@@ -152,6 +152,7 @@ def run_builder(builder: Stage, app: Path, env: dict[str, str]) -> list[str]:
 
 
 @pytest.mark.generated
+@pytest.mark.cost(45)  # seconds each (51-53 s measured at load ~7), for the start order
 @pytest.mark.parametrize("combo", list(COMBOS), ids=str)
 def test_image_install_and_cmd_serve_the_api(
     combo: str, renderer: Renderer, tmp_path: Path

@@ -282,6 +282,7 @@ def test_update_of_separate_lines_leaves_no_conflict(updated: Updated) -> None:
 
 
 @pytest.mark.generated
+@pytest.mark.cost(200)  # seconds: the default suite, for the start order
 @pytest.mark.xdist_group("update-main")
 def test_updated_project_passes_its_tests(
     updated: Updated, tmp_path: Path, record_property: Callable[[str, object], None]

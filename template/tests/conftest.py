@@ -16,6 +16,7 @@ import pytest
 from agents.models.openai_chatcompletions import OpenAIChatCompletionsModel
 from agents.models.openai_responses import OpenAIResponsesModel
 
+from agents_core import AgentDefinition, register_agent, register_tool
 from agents_core.config import get_settings
 from agents_core.registry import (
     get_agent_registry,
@@ -147,6 +148,47 @@ def data_dir(_hermetic_settings: Path) -> Path:
     return _hermetic_settings
 
 
+# -- specialists shared by the routing tests (registered for one test: _isolated_registries) ----
+
+
+@pytest.fixture
+def billing_agent() -> None:
+    """`billing_agent` (intent billing) with its tool `lookup_invoice`: amount 120, status paid."""
+
+    @register_tool(name="lookup_invoice", description="Find an invoice and its amount")
+    def lookup_invoice(invoice: str) -> dict[str, Any]:
+        """Find an invoice.
+
+        Args:
+            invoice: Invoice number.
+        """
+        return {"invoice": invoice, "amount": 120.0, "status": "paid"}
+
+    register_agent(
+        AgentDefinition(
+            name="billing_agent",
+            description="Billing: invoices, payments and refunds",
+            instructions="Answer billing questions with lookup_invoice.",
+            tools=["lookup_invoice"],
+            metadata={"intent": "billing"},
+        )
+    )
+
+
+@pytest.fixture
+def math_agent() -> None:
+    """`math_expert` (intent math) with the calculator tool."""
+    register_agent(
+        AgentDefinition(
+            name="math_expert",
+            description="Answers arithmetic questions",
+            instructions="Answer arithmetic questions.",
+            tools=["calculator"],
+            metadata={"intent": "math"},
+        )
+    )
+
+
 # -- session backends on real servers ------------------------------------------------------------
 
 SERVER_URL_VARS = {"redis": "AGENTS_TEST_REDIS_URL", "postgres": "AGENTS_TEST_POSTGRES_URL"}
@@ -173,6 +215,20 @@ def project_backends() -> list[str]:
     from agents_core._defaults import SESSION_BACKEND
 
     return ["sqlite"] if SESSION_BACKEND == "sqlite" else ["sqlite", SESSION_BACKEND]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that runs against a Redis/PostgreSQL server `server_backend`.
+
+    `pytest -m server_backend` then runs just the tests that the server-backed session answer adds
+    (the template's CI runs the rest once, in the SQLite project of the same answers). A test that
+    talks to the server is either parametrized by `backend_url` or sits in a module marked
+    `pytestmark = pytest.mark.server_backend`.
+    """
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("backend_url", "sqlite") != "sqlite":
+            item.add_marker(pytest.mark.server_backend)
 
 
 @pytest.fixture(params=project_backends())

@@ -35,17 +35,8 @@ def runner() -> AgentRunner:
 
 
 @pytest.fixture
-def routed_agents() -> None:
+def routed_agents(billing_agent: None) -> None:
     """Two specialists the router can choose between, each with its own tool."""
-
-    @register_tool(name="lookup_invoice", description="Find an invoice and its amount")
-    def lookup_invoice(invoice: str) -> dict[str, Any]:
-        """Find an invoice.
-
-        Args:
-            invoice: Invoice number.
-        """
-        return {"invoice": invoice, "amount": 120.0, "status": "paid"}
 
     @register_tool(name="track_parcel", description="Track a parcel shipment delivery")
     def track_parcel(parcel: str) -> dict[str, Any]:
@@ -56,15 +47,6 @@ def routed_agents() -> None:
         """
         return {"parcel": parcel, "status": "in transit"}
 
-    register_agent(
-        AgentDefinition(
-            name="billing_agent",
-            description="Billing: invoices, payments and refunds",
-            instructions="Answer billing questions with lookup_invoice.",
-            tools=["lookup_invoice"],
-            metadata={"intent": "billing"},
-        )
-    )
     register_agent(
         AgentDefinition(
             name="shipping_agent",

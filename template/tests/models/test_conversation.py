@@ -9,24 +9,11 @@ import pytest
 from llmock.scenarios import Reply, ToolCall
 
 from agents_core.orchestrator import AgentOrchestrator, RoutingOrchestrator
-from agents_core.registry.agent_registry import AgentDefinition, register_agent
 from tests.models.conftest import MODEL, ModelServer, session_items
 
 pytestmark = pytest.mark.allow_model_calls
 
 INTENT = {"category": "math", "confidence": 0.9, "reasoning": "It is arithmetic."}
-
-
-def _register_math_agent() -> None:
-    register_agent(
-        AgentDefinition(
-            name="math_expert",
-            description="Answers arithmetic questions",
-            instructions="Answer arithmetic questions.",
-            tools=["calculator"],
-            metadata={"intent": "math"},
-        )
-    )
 
 
 async def test_a_plain_answer(model_server: ModelServer) -> None:
@@ -65,8 +52,8 @@ async def test_a_tool_call_and_its_answer(model_server: ModelServer) -> None:
     ],
     ids=["json", "code-fence", "prose"],
 )
+@pytest.mark.usefixtures("math_agent")
 async def test_structured_output_routes_the_request(model_server: ModelServer, reply: str) -> None:
-    _register_math_agent()
     model_server.script(Reply(text=reply), Reply(text="42."))
     outcome = await RoutingOrchestrator(synthesize=False).run("What is 6 * 7?")
     assert (outcome["intent"], outcome["agent"], outcome["result"]) == (
@@ -96,11 +83,11 @@ async def test_a_session_across_two_turns(model_server: ModelServer) -> None:
     assert [item.get("role") for item in items] == ["user", "assistant", "user", "assistant"]
 
 
+@pytest.mark.usefixtures("math_agent")
 async def test_chat_requests_keep_roles_that_strict_templates_accept(
     model_server: ModelServer,
 ) -> None:
     """Router, specialist and synthesizer share the session; no request ends on the assistant."""
-    _register_math_agent()
     synthesis = {"answer": "42.", "sources": ["math_expert"], "confidence": 0.9}
     model_server.script(
         Reply(text=json.dumps(INTENT)), Reply(text="6 * 7 = 42."), Reply(text=json.dumps(synthesis))

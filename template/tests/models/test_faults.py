@@ -15,7 +15,6 @@ from llmock.scenarios import Delay, Fail, Match, Reply, StreamFault, ToolFault
 from agents_core.exceptions import ModelCallError
 from agents_core.llm import CHAT_COMPLETIONS_HINT
 from agents_core.orchestrator import AgentOrchestrator, RoutingOrchestrator
-from agents_core.registry.agent_registry import AgentDefinition, register_agent
 from agents_core.services.streaming import StreamEvent
 from agents_core.utils.messages import item_text
 from tests.models.conftest import ModelServer, Stopwatch, session_items
@@ -164,25 +163,14 @@ async def test_404_on_responses_says_to_use_chat_completions(model_server: Model
 # -- router output that cannot be read -----------------------------------------------------------
 
 
-def _register_math_agent() -> None:
-    register_agent(
-        AgentDefinition(
-            name="math_expert",
-            description="Answers arithmetic questions",
-            instructions="Answer arithmetic questions.",
-            metadata={"intent": "math"},
-        )
-    )
-
-
 UNREADABLE = ["It is about maths, I think.", json.dumps({"category": "math"})]
 
 
 @pytest.mark.parametrize("reply", UNREADABLE, ids=["prose", "missing-fields"])
+@pytest.mark.usefixtures("math_agent")
 async def test_unreadable_router_output_falls_back_to_the_default_agent(
     model_server: ModelServer, reply: str
 ) -> None:
-    _register_math_agent()
     model_server.script(Reply(text=reply), Reply(text="42."))
     events = await _stream(RoutingOrchestrator(synthesize=False), "unreadable")
     statuses = [event.data["message"] for event in events if event.type == "status"]
@@ -194,8 +182,8 @@ async def test_unreadable_router_output_falls_back_to_the_default_agent(
     assert (outcome["intent"], outcome["agent"], outcome["result"]) == (None, "assistant", "42.")
 
 
+@pytest.mark.usefixtures("math_agent")
 async def test_session_after_router_fallback_holds_one_turn(model_server: ModelServer) -> None:
-    _register_math_agent()
     model_server.script(Reply(text=UNREADABLE[0]), Reply(text="42."))
     await RoutingOrchestrator(synthesize=False).run(QUESTION, session_id="fallback")
     items = await session_items("fallback")

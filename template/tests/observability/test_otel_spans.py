@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from agents.tracing import set_trace_processors, set_tracing_disabled
@@ -13,37 +12,12 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from agents_core import (
-    AgentDefinition,
     AgentRunner,
     OfflineModel,
     RoutingOrchestrator,
-    register_agent,
-    register_tool,
 )
 from agents_core.observability import RUN_LOGGER, OpenTelemetryProcessor
 from agents_core.observability.otel_processor import RunIdGenerator
-
-
-@pytest.fixture
-def billing_agent() -> None:
-    @register_tool(name="lookup_invoice", description="Find an invoice and its amount")
-    def lookup_invoice(invoice: str) -> dict[str, Any]:
-        """Find an invoice.
-
-        Args:
-            invoice: Invoice number.
-        """
-        return {"invoice": invoice, "amount": 120.0, "status": "paid"}
-
-    register_agent(
-        AgentDefinition(
-            name="billing_agent",
-            description="Billing: invoices, payments and refunds",
-            instructions="Answer billing questions with lookup_invoice.",
-            tools=["lookup_invoice"],
-            metadata={"intent": "billing"},
-        )
-    )
 
 
 @pytest.fixture
