@@ -569,6 +569,7 @@ def test_update_from_release_keeps_edits_and_data(
     release_repo: tuple[Path, str, str],
     tmp_path: Path,
     record_property: Callable[[str, object], None],
+    request: pytest.FixtureRequest,
 ) -> None:
     repo, old_tag, new_tag = release_repo
     scenario = Scenario.of(combo)
@@ -603,10 +604,13 @@ def test_update_from_release_keeps_edits_and_data(
     clock.lap("sync")
     check_data(project, env, scenario, old_histories)
     clock.lap("data")
+    test_env = dict(env)
+    if scenario.with_workflows:  # the worker's shared Prefect server, as the generated suites
+        test_env["AGENTS_TEST_PREFECT_API_URL"] = request.getfixturevalue("shared_prefect_api_url")
     tested = run(
         [uv_executable(), "run", "pytest", "-q", "-p", "no:cacheprovider"],
         cwd=project,
-        env=env,
+        env=test_env,
         timeout=1200,
     )
     assert tested.ok, tested.describe()

@@ -227,3 +227,27 @@ async def test_mcp_serve_offers_the_agents_over_stdio(data_dir: Path) -> None:
         )
         assert refused.is_error
         assert "session" in text(refused).lower()
+
+
+def test_building_the_mcp_server_leaves_the_process_logging_alone() -> None:
+    # The mcp SDK's server calls logging.basicConfig(INFO, Rich handler) when the root logger has
+    # no handler (an app under `uvicorn --factory`): LOG_LEVEL and LOG_FORMAT must still rule.
+    import logging
+
+    from agents_core.mcp.exposure import agents_mcp_server
+
+    root = logging.getLogger()
+    saved_handlers, saved_level = list(root.handlers), root.level
+    for handler in saved_handlers:
+        root.removeHandler(handler)
+    root.setLevel(logging.WARNING)
+    try:
+        agents_mcp_server()
+        assert root.handlers == []
+        assert root.level == logging.WARNING
+    finally:
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+        for handler in saved_handlers:
+            root.addHandler(handler)
+        root.setLevel(saved_level)

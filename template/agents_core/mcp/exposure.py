@@ -8,8 +8,9 @@ an MCP tool error naming what went wrong, never as a crash of the server.
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import MCPServer
@@ -49,9 +50,10 @@ def agents_mcp_server(
 ) -> MCPServer[Any]:
     """An MCP server whose tools run the registered agents (input: query, session_id)."""
     make = orchestrator or (lambda agent: AgentOrchestrator(default_agent=agent))
-    server: MCPServer[Any] = MCPServer(
-        name, instructions="Each tool runs one of the project's agents and returns its answer."
-    )
+    with _logging_left_alone():
+        server: MCPServer[Any] = MCPServer(
+            name, instructions="Each tool runs one of the project's agents and returns its answer."
+        )
     for definition in exposed_agents(registry):
         server.add_tool(
             _agent_tool(definition.name, make),
@@ -77,3 +79,23 @@ def _agent_tool(agent: str, make: OrchestratorFactory) -> AgentTool:
 
     run_agent.__name__ = agent
     return run_agent
+
+
+@contextlib.contextmanager
+def _logging_left_alone() -> Iterator[None]:
+    """Undo what `MCPServer()` does to the process's logging.
+
+    Its constructor calls `logging.basicConfig(level=INFO)` with a Rich handler: in an app served
+    by `uvicorn api:create_app --factory` (no handler on the root logger yet) every run would then
+    log at INFO through Rich, whatever LOG_LEVEL and LOG_FORMAT say. The root logger's handlers
+    and level are put back as they were.
+    """
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:
+        yield
+    finally:
+        for handler in [h for h in root.handlers if h not in handlers]:
+            root.removeHandler(handler)
+            handler.close()
+        root.setLevel(level)
