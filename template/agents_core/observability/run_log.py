@@ -60,7 +60,8 @@ def log_run(
         fields["trace_id"] = trace_id
     if error:
         fields["error"] = error
-    level = logging.INFO if outcome == "ok" else logging.WARNING
+    # A run that waits for a human's approval is working as meant: not a warning.
+    level = logging.INFO if outcome in ("ok", "paused") else logging.WARNING
     logger.log(level, _text(fields), extra={"fields": fields})
 
 

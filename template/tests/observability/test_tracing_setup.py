@@ -99,6 +99,18 @@ def test_json_logs_carry_the_run_fields(caplog: pytest.LogCaptureFixture) -> Non
     assert line["outcome"] == "ok"
 
 
+@pytest.mark.parametrize(
+    ("outcome", "level"),
+    [("ok", logging.INFO), ("paused", logging.INFO), ("error", logging.WARNING)],
+)
+def test_a_run_line_is_a_warning_only_when_the_run_went_wrong(
+    caplog: pytest.LogCaptureFixture, outcome: str, level: int
+) -> None:
+    caplog.set_level(logging.INFO, logger="agents_core.runs")
+    log_run(run_id="ab" * 16, session_id="s-1", agent="assistant", duration_s=0.1, outcome=outcome)
+    assert caplog.records[-1].levelno == level
+
+
 def test_opentelemetry_is_imported_only_when_an_exporter_needs_it() -> None:
     """Module-level imports: only `otel_processor` imports OpenTelemetry, and no module imports
     it at load time (`tracing_setup` does inside functions, for otlp and console only).
