@@ -36,6 +36,7 @@ _EXPORTS: dict[str, str] = {
     "PendingApproval": "agents_core.approvals.pending",
     "PlanOutput": "agents_core.models.outputs.plan",
     "PlanStep": "agents_core.models.outputs.plan",
+    "Principal": "agents_core.principals",
     "RoutingOrchestrator": "agents_core.orchestrator",
     "SafetyGuard": "agents_core.services.safety",
     "SafetyLimitExceeded": "agents_core.exceptions",
@@ -87,6 +88,7 @@ __all__ = [
     "PendingApproval",
     "PlanOutput",
     "PlanStep",
+    "Principal",
     "RoutingOrchestrator",
     "SafetyGuard",
     "SafetyLimitExceeded",
@@ -151,6 +153,7 @@ if TYPE_CHECKING:
     from agents_core.models.outputs.plan import PlanOutput, PlanStep
     from agents_core.models.outputs.synthesis import SynthesisOutput
     from agents_core.orchestrator import AgentOrchestrator, RoutingOrchestrator
+    from agents_core.principals import Principal
     from agents_core.registry.agent_registry import (
         AgentDefinition,
         AgentRegistry,

@@ -11,6 +11,7 @@ from fastapi.security import APIKeyHeader
 from starlette.requests import HTTPConnection
 
 from agents_core.orchestrator import AgentOrchestrator, RoutingOrchestrator
+from agents_core.principals import LOCAL, Principal
 from agents_core.registry.agent_registry import get_agent_registry
 from api.errors import ApiError
 from api.settings import ApiSettings
@@ -47,6 +48,16 @@ def require_api_key(
 ) -> None:
     """The routes' guard: a no-op while API_KEY is empty."""
     check_api_key(settings, api_key)
+
+
+def get_principal(connection: HTTPConnection) -> Principal:
+    """Who is asking: the principal authentication put on the connection, else `local`."""
+    principal: Principal = getattr(connection.state, "principal", LOCAL)
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+"""The principal of the request; routes pass it to agents_core, which enforces ownership."""
 
 
 def default_orchestrator(agent: str | None) -> AgentOrchestrator:

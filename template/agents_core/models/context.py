@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from agents_core.principals import LOCAL, Principal
+
 
 @dataclass
 class AgentContext:
@@ -20,6 +22,8 @@ class AgentContext:
     """The query of the current run."""
     session_id: str | None = None
     """Id of the conversation this run belongs to."""
+    principal: Principal = LOCAL
+    """Who the run is for: tools keep per-user data under this principal's id."""
     query_results: list[Any] = field(default_factory=list)
     """Results collected by tools during the run."""
     discovered_items: dict[str, list[Any]] = field(default_factory=dict)
