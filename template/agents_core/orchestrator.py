@@ -41,6 +41,7 @@ from agents_core.exceptions import (
 from agents_core.models.context import AgentContext
 from agents_core.models.outputs.intent import IntentOutput
 from agents_core.observability.run_log import current_run_id, log_run, new_run_id, sdk_trace_id
+from agents_core.principals import LOCAL, Principal
 from agents_core.registry.agent_registry import AgentRegistry
 from agents_core.registry.guardrail_registry import GuardrailCheck, register_guardrail
 from agents_core.services.routing import IntentRouter, read_structured_output
@@ -63,6 +64,8 @@ class _RunState:
     query: str
     session_id: str | None
     guard: SafetyGuard
+    principal: Principal = LOCAL
+    """Who the run is for: it owns the sessions and paused runs the run creates."""
     run_id: str = field(default_factory=new_run_id)
     streaming: StreamingHelper | None = None
     sessions: list[AgentSession] = field(default_factory=list)
@@ -281,12 +284,14 @@ class AgentOrchestrator:
         *,
         session_id: str | None = None,
         run_id: str | None = None,
+        principal: Principal = LOCAL,
     ) -> Any:
         """Run the workflow on one user query; returns what `execute()` returns.
 
-        `run_id` (32 hex digits, default: a new one) names the run in its log line and trace.
+        `run_id` (32 hex digits, default: a new one) names the run in its log line and trace;
+        `principal` is who the run is for (the CLI's and an unauthenticated API's: `local`).
         """
-        state = self._open_run(user_query, session_id, self.streaming, run_id)
+        state = self._open_run(user_query, session_id, self.streaming, run_id, principal)
         state.context_data = dict(context_data or {})
         return await self._drive(state)
 
@@ -513,6 +518,7 @@ class AgentOrchestrator:
         *,
         session_id: str | None = None,
         run_id: str | None = None,
+        principal: Principal = LOCAL,
     ) -> AsyncGenerator[StreamEvent, None]:
         """Run the workflow and yield its events: run_start ... answer | error, then done.
 
@@ -523,7 +529,7 @@ class AgentOrchestrator:
         """
         queue: asyncio.Queue[StreamEvent] = asyncio.Queue()
         helper = StreamingHelper(queue.put_nowait)
-        state = self._open_run(user_query, session_id, helper, run_id)
+        state = self._open_run(user_query, session_id, helper, run_id, principal)
         state.context_data = dict(context_data or {})
         helper.emit("run_start", query=user_query, session_id=state.session_id, run_id=state.run_id)
 
@@ -576,6 +582,7 @@ class AgentOrchestrator:
         session_id: str | None,
         streaming: StreamingHelper | None,
         run_id: str | None = None,
+        principal: Principal = LOCAL,
     ) -> _RunState:
         if not isinstance(user_query, str) or not user_query.strip():
             raise ValueError("The user query must be a non-empty string.")
@@ -590,7 +597,13 @@ class AgentOrchestrator:
         if run_id is not None:
             validate_run_id(run_id)
         guard = SafetyGuard(max_agent_runs=self.max_agent_runs)
-        state = _RunState(query=user_query, session_id=session_id, guard=guard, streaming=streaming)
+        state = _RunState(
+            query=user_query,
+            session_id=session_id,
+            guard=guard,
+            principal=principal,
+            streaming=streaming,
+        )
         if run_id is not None:
             state.run_id = run_id
         return state
@@ -651,6 +664,7 @@ class AgentOrchestrator:
         if state is not None:
             context.user_query = context.user_query or state.query
             context.session_id = context.session_id or state.session_id
+            context.principal = state.principal
         return context
 
     async def run_agent(
