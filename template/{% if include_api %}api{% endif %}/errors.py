@@ -28,6 +28,7 @@ from agents_core.exceptions import (
     SessionBusyError,
     UnknownNameError,
 )
+from agents_core.llm.faults import fault_of
 from api.run_id import run_id_headers
 
 logger = logging.getLogger("api")
@@ -143,25 +144,17 @@ _APPROVAL_ERRORS: dict[str, tuple[int, str]] = {
 """ApprovalError kinds: unknown id (or another run's), a replay, too late, a stored state that
 does not verify."""
 
-_MODEL_FAULTS: dict[str, tuple[int, str, str]] = {
-    "rate_limited": (429, "model_rate_limited", "The model server is rate limiting requests."),
-    "timeout": (504, "model_timeout", "The model did not answer in time."),
-    "auth_failed": (502, "model_auth_failed", "The model server refused the service's key."),
-}
 DEFAULT_RETRY_AFTER_SECONDS = 1
 
 
 def from_model_error(error: ModelCallError) -> ApiError:
-    """A model server's fault, with a stable code; its details go to the log, not the client.
-
-    429 `model_rate_limited` (with `Retry-After`), 504 `model_timeout`, 502 `model_auth_failed`,
-    and 502 `model_<fault>` for the others (`model_unreachable`, `model_upstream_error`...).
-    """
-    logger.error("agent %r: model call failed: %s", error.agent, error.explanation)
-    status, code, message = _MODEL_FAULTS.get(
-        error.fault, (502, f"model_{error.fault}", "The model server failed.")
-    )
-    details: dict[str, Any] = {"agent": error.agent, "fault": error.fault}
+    """A model server's fault, with its stable code and status from the fault table
+    (`agents_core.llm.faults`: 429 `model_rate_limited` with `Retry-After`, 504 `model_timeout`,
+    502 for the others); its details go to the log, not the client."""
+    fault = fault_of(error)
+    logger.error("agent %r: model call failed (%s): %s", error.agent, fault.code, error.explanation)
+    status = fault.api_status
+    details: dict[str, Any] = {"agent": error.agent, "fault": fault.name}
     if error.status is not None:
         details["upstream_status"] = error.status
     headers = None
@@ -170,7 +163,8 @@ def from_model_error(error: ModelCallError) -> ApiError:
         seconds = max(1, math.ceil(wait))
         headers = {"Retry-After": str(seconds)}
         details["retry_after"] = seconds
-    return ApiError(status, code, f"Agent {error.agent!r}: {message}", details, headers)
+    message = f"Agent {error.agent!r}: {fault.happened}; {fault.advice}."
+    return ApiError(status, fault.code, message, details, headers)
 
 
 def validation_details(errors: Sequence[Any]) -> dict[str, Any]:

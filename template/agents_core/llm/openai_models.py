@@ -12,8 +12,7 @@ from typing import Any
 from agents import Model, ModelBehaviorError
 from agents.models.openai_chatcompletions import OpenAIChatCompletionsModel
 from agents.models.openai_responses import OpenAIResponsesModel
-from openai import AsyncOpenAI
-from openai.types.chat import ChatCompletionChunk
+from openai import APIStatusError, AsyncOpenAI
 
 from agents_core.config import Settings
 
@@ -23,13 +22,25 @@ TRUNCATED_STREAM_MESSAGE = (
 )
 
 
+class StreamInterrupted(ConnectionError):
+    """The server answered, then the stream broke off (its cause is the transport's error).
+
+    A `ConnectionError` whose cause is an httpx error: the SDK's runner sees a network fault and
+    asks the retry policy, which retries it while no token has been shown.
+    """
+
+
+class MalformedResponse(ValueError):
+    """The server's body or a stream chunk is not what the API defines (e.g. not JSON)."""
+
+
 def openai_model(name: str, settings: Settings) -> Model:
     """The SDK model `name` on the server and API that the settings name."""
     key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
     client = openai_client(key, settings.openai_base_url, settings.model_timeout_seconds)
     if settings.openai_api == "chat_completions":
         return FinishCheckedChatCompletionsModel(model=name, openai_client=client)
-    return OpenAIResponsesModel(model=name, openai_client=client)
+    return CheckedResponsesModel(model=name, openai_client=client)
 
 
 _clients: dict[tuple[str | None, str | None, float], AsyncOpenAI] = {}
@@ -63,36 +74,92 @@ class FinishCheckedChatCompletionsModel(OpenAIChatCompletionsModel):
 
     The SDK checks that only on api.openai.com: elsewhere a stream cut short (a proxy timeout, a
     server restart) would pass for a whole answer. Here it fails the turn (`ModelBehaviorError`).
+    A stream that breaks off or sends a chunk that is not JSON raises `StreamInterrupted` or
+    `MalformedResponse` (`agents_core.llm.faults` names them).
     """
 
     async def _fetch_response(self, *args: Any, **kwargs: Any) -> Any:
-        result = await super()._fetch_response(*args, **kwargs)
+        try:
+            result = await super()._fetch_response(*args, **kwargs)
+        except ValueError as error:  # an unparseable body (JSONDecodeError is a ValueError)
+            raise MalformedResponse(f"the body is not JSON ({error})") from error
         if kwargs.get("stream"):
             response, stream = result
-            return response, _FinishCheckedStream(stream)
+            return response, _CheckedStream(stream, require_finish=True)
         return result
 
 
-class _FinishCheckedStream:
-    """Passes chunks through; raises at the end when choice 0 never got a finish reason."""
+class CheckedResponsesModel(OpenAIResponsesModel):
+    """The Responses API, with a broken stream or body named as `agents_core.llm.faults` does."""
 
-    def __init__(self, stream: Any) -> None:
+    async def _fetch_response(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            result = await super()._fetch_response(*args, **kwargs)
+        except ValueError as error:
+            raise MalformedResponse(f"the body is not JSON ({error})") from error
+        if kwargs.get("stream"):
+            return _CheckedStream(result, require_finish=False)
+        return result
+
+
+class _CheckedStream:
+    """Passes events through; names a stream that breaks off or carries a chunk that is not
+    JSON; with `require_finish`, raises at the end when choice 0 never got a finish reason."""
+
+    def __init__(self, stream: Any, *, require_finish: bool) -> None:
         self._stream = stream
+        self._require_finish = require_finish
         self.response = getattr(stream, "response", None)
 
-    def __aiter__(self) -> AsyncIterator[ChatCompletionChunk]:
+    def __aiter__(self) -> AsyncIterator[Any]:
         return self._chunks()
 
-    async def _chunks(self) -> AsyncIterator[ChatCompletionChunk]:
+    async def _chunks(self) -> AsyncIterator[Any]:
         finished = False
-        async for chunk in self._stream:
-            if any(c.index == 0 and c.finish_reason is not None for c in chunk.choices):
+        iterator = self._stream.__aiter__()
+        while True:
+            try:
+                chunk = await iterator.__anext__()
+            except StopAsyncIteration:
+                break
+            except ValueError as error:  # json.JSONDecodeError of a chunk
+                raise MalformedResponse(f"a stream chunk is not JSON ({error})") from error
+            except (APIStatusError, ModelBehaviorError):
+                raise
+            except Exception as error:
+                if _is_transport_error(error) and not _is_timeout(error):
+                    raise StreamInterrupted(f"{type(error).__name__}: {error}") from error
+                raise
+            choices = getattr(chunk, "choices", None) or ()
+            if any(c.index == 0 and c.finish_reason is not None for c in choices):
                 finished = True
             yield chunk
-        if not finished:
+        if self._require_finish and not finished:
             raise ModelBehaviorError(TRUNCATED_STREAM_MESSAGE)
 
     async def close(self) -> None:
         close = getattr(self._stream, "close", None)
         if close is not None:
             await close()
+
+
+def _is_timeout(error: BaseException) -> bool:
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, TimeoutError) or "Timeout" in type(seen).__name__:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _is_transport_error(error: BaseException) -> bool:
+    """An httpx transport error or the OpenAI client's wrapper of one (connection lost)."""
+    seen: BaseException | None = error
+    while seen is not None:
+        module = type(seen).__module__
+        if module.startswith(("httpx", "httpcore", "h11")) or type(seen).__name__ in (
+            "APIConnectionError",
+        ):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False

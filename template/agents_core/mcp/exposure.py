@@ -18,7 +18,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
 from agents_core._defaults import PROJECT_SLUG
-from agents_core.exceptions import AgentsCoreError
+from agents_core.exceptions import AgentsCoreError, ModelCallError
 from agents_core.observability.run_log import new_run_id
 from agents_core.orchestrator import AgentOrchestrator
 from agents_core.registry.agent_registry import AgentDefinition, AgentRegistry, get_agent_registry
@@ -70,7 +70,7 @@ def _agent_tool(agent: str, make: OrchestratorFactory) -> AgentTool:
         try:
             outcome = await make(agent).run(query, {}, session_id=session_id, run_id=run_id)
         except (AgentsCoreError, ValueError) as error:
-            raise ToolError(f"{type(error).__name__}: {error} (run {run_id})") from None
+            raise ToolError(f"{_error_code(error)}: {error} (run {run_id})") from None
         except Exception:  # the log has the details; the caller gets no internals
             logger.exception("MCP call of agent %r failed (run %s)", agent, run_id)
             raise ToolError(f"The agent {agent!r} failed unexpectedly (run {run_id}).") from None
@@ -99,3 +99,8 @@ def _logging_left_alone() -> Iterator[None]:
             root.removeHandler(handler)
             handler.close()
         root.setLevel(level)
+
+
+def _error_code(error: BaseException) -> str:
+    """A model fault's stable code (`model_timeout`...), else the error's class name."""
+    return f"model_{error.fault}" if isinstance(error, ModelCallError) else type(error).__name__

@@ -48,5 +48,50 @@ def configure_logging(settings: Settings) -> None:
     handler.setFormatter(
         JsonFormatter() if settings.log_format == "json" else logging.Formatter(TEXT_FORMAT)
     )
+    handler.setLevel(settings.log_level)  # no library's own logger level prints past LOG_LEVEL
     root.addHandler(handler)
     root.setLevel(settings.log_level)
+    quiet_reported_library_errors()
+
+
+REPORTED_BY_THE_PROJECT = (
+    "Error streaming response",
+    "Error getting response",
+    "Failed to connect MCP server",
+    "Failed to cleanup MCP server",
+    "Error cleaning up MCP server",
+    "Error invoking MCP tool",
+    "Tool ",  # "Tool <name> failed: ..."
+    "MCP tool ",
+)
+"""Messages of the Agents SDK's logger (`openai.agents`) for failures the project reports
+itself, in a sentence: a model fault (`ModelCallError`, and one WARNING per retried attempt),
+an MCP server that cannot start (`MCPServerUnavailable`), a tool error (returned to the model
+and logged as the tool call's outcome)."""
+
+
+class _ReportedElsewhere(logging.Filter):
+    """Turns the SDK's ERROR records (with tracebacks) of failures the project reports in its
+    own words into DEBUG records: visible with LOG_LEVEL=DEBUG, not printed twice otherwise."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.ERROR and _reported(record.getMessage()):
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+            return logging.getLogger().isEnabledFor(logging.DEBUG)
+        return True
+
+
+def _reported(message: str) -> bool:
+    if message.startswith(("Tool ", "MCP tool ")):
+        return " failed" in message.split(":", 1)[0]
+    return message.startswith(REPORTED_BY_THE_PROJECT)
+
+
+_FILTER = _ReportedElsewhere()
+
+
+def quiet_reported_library_errors() -> None:
+    """Install the filter on the SDK's logger (once; `AgentRunner` and `configure_logging` do)."""
+    sdk_logger = logging.getLogger("openai.agents")
+    if _FILTER not in sdk_logger.filters:
+        sdk_logger.addFilter(_FILTER)

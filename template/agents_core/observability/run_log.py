@@ -60,8 +60,11 @@ def log_run(
         fields["trace_id"] = trace_id
     if error:
         fields["error"] = error
-    # A run that waits for a human's approval is working as meant: not a warning.
-    level = logging.INFO if outcome in ("ok", "paused") else logging.WARNING
+    # A run that waits for a human's approval is working as meant: not a warning. A failed run
+    # is the one ERROR of a failure (a retried attempt that recovered is a WARNING).
+    level = {"ok": logging.INFO, "paused": logging.INFO, "error": logging.ERROR}.get(
+        outcome, logging.WARNING
+    )
     logger.log(level, _text(fields), extra={"fields": fields})
 
 
