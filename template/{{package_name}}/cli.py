@@ -80,7 +80,9 @@ class ChatPrinter:
             self._note(f"  ↳ {_short(data.get('result'))}")
         elif event.type == "agent_end" and agent not in self.final_agents:
             self._note(f"  → {_short(data.get('output'))}")
-        elif event.type == "token" and agent in self.final_agents:
+        elif event.type == "token" and agent in self.final_agents and _is_terminal(self.out):
+            # Live only for a person watching: a pipe gets whole answers, never half of one
+            # from a turn that fails after its first tokens.
             self.out.write(str(data.get("delta", "")))
             self.out.flush()
             self.streamed = True
@@ -90,12 +92,20 @@ class ChatPrinter:
             self.out.write("\n")
             self.out.flush()
         elif event.type == "error":
+            if self.streamed:  # the tokens shown are not an answer: say so on their line
+                self.out.write(" [cut off: not an answer]\n")
+                self.out.flush()
             print(f"error: {data.get('message')}", file=self.err, flush=True)
         elif event.type == "approval_required":
             self._note(f"  ⏸ {data.get('tool')} waits for your approval")
 
     def _note(self, text: str) -> None:
         print(text, file=self.err, flush=True)
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
 
 
 def _short(value: Any, limit: int = 240) -> str:

@@ -18,6 +18,7 @@ from agents import (
 )
 from pydantic import BaseModel, Field
 
+from agents_core.registry.tool_registry import JsonText
 from agents_core.utils.messages import to_text
 
 EventType = Literal[
@@ -207,6 +208,8 @@ class StreamingHelper:
                     call_id = _attr(raw, "call_id")
                     name = tool_names.get(str(call_id), "tool")
                     output = getattr(event.item, "output", None)
+                    if isinstance(output, JsonText):  # the result itself, not its JSON text
+                        output = output.value
                     self.emit_tool_result(name, output, call_id, current)
         if current is not None and (announce or current != first_agent):
             self.emit_agent_end(current, result.final_output)
