@@ -122,8 +122,10 @@ def tool_result_text(result: Any) -> Any:
         isinstance(result, dict) and isinstance(result.get("type"), str)
     ):
         return result
-    if isinstance(result, list | tuple) and result and all(
-        isinstance(item, structured) for item in result
+    if (
+        isinstance(result, list | tuple)
+        and result
+        and all(isinstance(item, structured) for item in result)
     ):
         return result
     dump = getattr(result, "model_dump", None)
