@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import dataclasses
 import inspect
+import logging
 import re
 import time
 import uuid
@@ -181,6 +182,8 @@ def _observed(state: _RunState, workflow: str) -> Iterator[_RunRecord]:
 class _RunFailed(Exception):
     """Thrown into the open turns of a run that did not finish, so that they store nothing."""
 
+
+logger = logging.getLogger(__name__)
 
 _current_run: ContextVar[_RunState | None] = ContextVar("agents_core_run", default=None)
 
@@ -816,6 +819,7 @@ class RoutingOrchestrator(AgentOrchestrator):
         context = self.setup_context(**context_data)
         router = self.router()
         intent: IntentOutput | None = None
+        known_intent: str | None = None  # only ever a registered agent's intent
         target = self.default_agent
         if router.routes:
             context.metadata["intent_categories"] = router.describe()
@@ -828,13 +832,22 @@ class RoutingOrchestrator(AgentOrchestrator):
             )
             intent = routed if isinstance(routed, IntentOutput) else None
             target = router.route(intent.category if intent else "general")
+            known_intent = router.intent_of(intent.category) if intent else None
+            if intent is not None and known_intent is None:
+                message = (
+                    f"{self.router_agent} category {intent.category[:80]!r} names no agent; "
+                    f"using {target}"
+                )
+                logger.warning("%s", message)
+                if state is not None and state.streaming is not None:
+                    state.streaming.emit_status(message, self.router_agent)
         synthesize = self.synthesize and target != self.default_agent
         result = await self.run_agent(target, session, context, final=not synthesize)
         if synthesize:
             result = await self.run_agent(self.synthesizer_agent, session, context, final=True)
         return {
             "success": True,
-            "intent": intent.category if intent else None,
+            "intent": known_intent,
             "agent": target,
             "result": result,
             "session_id": session.session_id,
