@@ -127,6 +127,8 @@ class _RunRecord:
 
     outcome: str = "error"
     error: str | None = None
+    error_type: str | None = None
+    """The fault's stable code (`model_timeout`...), else the error's class name."""
     agent: str | None = None
 
     def failed(self, error: BaseException) -> None:
@@ -137,6 +139,8 @@ class _RunRecord:
         else:
             self.outcome = "error"
         self.error = f"{type(error).__name__}: {error}"
+        self.error_type = _error_code(error) if isinstance(error, AgentsCoreError) else None
+        self.error_type = self.error_type or type(error).__name__
 
 
 @contextlib.contextmanager
@@ -166,6 +170,8 @@ def _observed(state: _RunState, workflow: str) -> Iterator[_RunRecord]:
         raise
     finally:
         metadata |= {"session_id": state.session_id, "outcome": record.outcome}
+        if record.outcome == "error" and record.error_type:
+            metadata["error_type"] = record.error_type
         if sdk_trace is not None:
             sdk_trace.finish(reset_current=True)
         current_run_id.reset(token)
@@ -176,6 +182,7 @@ def _observed(state: _RunState, workflow: str) -> Iterator[_RunRecord]:
             duration_s=time.perf_counter() - started,
             outcome=record.outcome,
             error=record.error,
+            error_type=record.error_type if record.outcome == "error" else None,
         )
 
 

@@ -12,9 +12,11 @@ from typing import Any
 from agents import Model, ModelBehaviorError
 from agents.models.openai_chatcompletions import OpenAIChatCompletionsModel
 from agents.models.openai_responses import OpenAIResponsesModel
+from agents.tracing import get_current_span
 from openai import APIStatusError, AsyncOpenAI
 
 from agents_core.config import Settings
+from agents_core.observability.model_responses import note_model_call
 
 TRUNCATED_STREAM_MESSAGE = (
     "The model's stream ended before its finish marker (no finish_reason): the answer is "
@@ -75,67 +77,116 @@ class FinishCheckedChatCompletionsModel(OpenAIChatCompletionsModel):
     The SDK checks that only on api.openai.com: elsewhere a stream cut short (a proxy timeout, a
     server restart) would pass for a whole answer. Here it fails the turn (`ModelBehaviorError`).
     A stream that breaks off or sends a chunk that is not JSON raises `StreamInterrupted` or
-    `MalformedResponse` (`agents_core.llm.faults` names them).
+    `MalformedResponse` (`agents_core.llm.faults` names them). The answer's model and id go to
+    the call's span (`agents_core.observability.model_responses`).
     """
 
     async def _fetch_response(self, *args: Any, **kwargs: Any) -> Any:
+        span_id = _current_span_id()
+        note_model_call(span_id, request_model=str(self.model))
         try:
             result = await super()._fetch_response(*args, **kwargs)
         except ValueError as error:  # an unparseable body (JSONDecodeError is a ValueError)
+            _note_fault(span_id, error)
             raise MalformedResponse(f"the body is not JSON ({error})") from error
+        except Exception as error:
+            _note_fault(span_id, error)
+            raise
         if kwargs.get("stream"):
             response, stream = result
-            return response, _CheckedStream(stream, require_finish=True)
+            return response, _CheckedStream(stream, span_id, require_finish=True)
+        _note_answer(span_id, result)
         return result
 
 
 class CheckedResponsesModel(OpenAIResponsesModel):
-    """The Responses API, with a broken stream or body named as `agents_core.llm.faults` does."""
+    """The Responses API, with a broken stream or body named as `agents_core.llm.faults` does,
+    and the answer's model and id on the call's span, as on Chat Completions."""
 
     async def _fetch_response(self, *args: Any, **kwargs: Any) -> Any:
+        span_id = _current_span_id()
+        note_model_call(span_id, request_model=str(self.model))
         try:
             result = await super()._fetch_response(*args, **kwargs)
         except ValueError as error:
+            _note_fault(span_id, error)
             raise MalformedResponse(f"the body is not JSON ({error})") from error
+        except Exception as error:
+            _note_fault(span_id, error)
+            raise
         if kwargs.get("stream"):
-            return _CheckedStream(result, require_finish=False)
+            return _CheckedStream(result, span_id, require_finish=False)
+        _note_answer(span_id, result)
         return result
+
+
+def _current_span_id() -> str | None:
+    span = get_current_span()
+    return getattr(span, "span_id", None) if span is not None else None
+
+
+def _note_fault(span_id: str | None, error: BaseException) -> None:
+    from agents_core.llm.faults import fault_name  # faults imports this module
+
+    name = fault_name(error) if span_id else None
+    note_model_call(span_id, fault=f"model_{name}" if name else None)
+
+
+def _note_answer(span_id: str | None, answer: Any) -> None:
+    """A chat completion (chunk) or a response (or its completed event) names its model and id."""
+    answer = getattr(answer, "response", None) or answer
+    model, response_id = getattr(answer, "model", None), getattr(answer, "id", None)
+    if isinstance(model, str) or isinstance(response_id, str):
+        note_model_call(
+            span_id,
+            response_model=model if isinstance(model, str) else None,
+            response_id=response_id if isinstance(response_id, str) else None,
+        )
 
 
 class _CheckedStream:
     """Passes events through; names a stream that breaks off or carries a chunk that is not
     JSON; with `require_finish`, raises at the end when choice 0 never got a finish reason."""
 
-    def __init__(self, stream: Any, *, require_finish: bool) -> None:
+    def __init__(self, stream: Any, span_id: str | None, *, require_finish: bool) -> None:
         self._stream = stream
+        self._span_id = span_id
         self._require_finish = require_finish
+        self._noted = False
         self.response = getattr(stream, "response", None)
 
     def __aiter__(self) -> AsyncIterator[Any]:
         return self._chunks()
 
     async def _chunks(self) -> AsyncIterator[Any]:
-        finished = False
-        iterator = self._stream.__aiter__()
-        while True:
-            try:
-                chunk = await iterator.__anext__()
-            except StopAsyncIteration:
-                break
-            except ValueError as error:  # json.JSONDecodeError of a chunk
-                raise MalformedResponse(f"a stream chunk is not JSON ({error})") from error
-            except (APIStatusError, ModelBehaviorError):
-                raise
-            except Exception as error:
-                if _is_transport_error(error) and not _is_timeout(error):
-                    raise StreamInterrupted(f"{type(error).__name__}: {error}") from error
-                raise
-            choices = getattr(chunk, "choices", None) or ()
-            if any(c.index == 0 and c.finish_reason is not None for c in choices):
-                finished = True
-            yield chunk
-        if self._require_finish and not finished:
-            raise ModelBehaviorError(TRUNCATED_STREAM_MESSAGE)
+        try:
+            finished = False
+            iterator = self._stream.__aiter__()
+            while True:
+                try:
+                    chunk = await iterator.__anext__()
+                except StopAsyncIteration:
+                    break
+                except ValueError as error:  # json.JSONDecodeError of a chunk
+                    raise MalformedResponse(f"a stream chunk is not JSON ({error})") from error
+                except (APIStatusError, ModelBehaviorError):
+                    raise
+                except Exception as error:
+                    if _is_transport_error(error) and not _is_timeout(error):
+                        raise StreamInterrupted(f"{type(error).__name__}: {error}") from error
+                    raise
+                if not self._noted or getattr(chunk, "type", "") == "response.completed":
+                    _note_answer(self._span_id, chunk)
+                    self._noted = True
+                choices = getattr(chunk, "choices", None) or ()
+                if any(c.index == 0 and c.finish_reason is not None for c in choices):
+                    finished = True
+                yield chunk
+            if self._require_finish and not finished:
+                raise ModelBehaviorError(TRUNCATED_STREAM_MESSAGE)
+        except Exception as error:
+            _note_fault(self._span_id, error)
+            raise
 
     async def close(self) -> None:
         close = getattr(self._stream, "close", None)

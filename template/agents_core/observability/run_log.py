@@ -45,6 +45,7 @@ def log_run(
     duration_s: float,
     outcome: str,
     error: str | None = None,
+    error_type: str | None = None,
 ) -> None:
     """One line per run: `run <id> <outcome> ...`, with the fields as `extra` for JSON logs."""
     fields: dict[str, Any] = {
@@ -58,6 +59,8 @@ def log_run(
     trace_id = current_otel_trace_id()
     if trace_id is not None and trace_id != run_id:
         fields["trace_id"] = trace_id
+    if error_type:
+        fields["error_type"] = error_type  # a model fault's stable code, as every door names it
     if error:
         fields["error"] = error
     # A run that waits for a human's approval is working as meant: not a warning. A failed run

@@ -11,7 +11,7 @@ import logging
 from typing import Any
 
 import pytest
-from llmock.scenarios import Delay, Fail, Match, Reply, StreamFault, ToolFault
+from llmock.scenarios import Delay, Fail, Match, Reply, StreamFault, StreamFaultKind, ToolFault
 
 from agents_core.exceptions import ModelCallError
 from agents_core.llm import CHAT_COMPLETIONS_HINT
@@ -217,7 +217,7 @@ ANSWER = "The answer is forty-two, as the calculator says."
 
 @pytest.mark.parametrize("kind", ["disconnect", "malformed"])
 async def test_a_broken_stream_before_the_first_token_is_retried(
-    model_server: ModelServer, kind: str, caplog: pytest.LogCaptureFixture
+    model_server: ModelServer, kind: StreamFaultKind, caplog: pytest.LogCaptureFixture
 ) -> None:
     # Responses streams open with response.created and response.in_progress: a break after
     # them is still before the first token.
@@ -241,7 +241,7 @@ async def test_a_broken_stream_before_the_first_token_is_retried(
 
 @pytest.mark.parametrize("kind", ["disconnect", "malformed"])
 async def test_a_broken_stream_after_the_first_token_fails_the_turn(
-    model_server: ModelServer, kind: str, caplog: pytest.LogCaptureFixture
+    model_server: ModelServer, kind: StreamFaultKind, caplog: pytest.LogCaptureFixture
 ) -> None:
     after = 6 if model_server.api == "responses" else 2  # a few text deltas in
     model_server.script(Reply(text=ANSWER), StreamFault(kind, after_chunks=after))
