@@ -169,6 +169,9 @@ def model_call_error(
         if isinstance(cause, MalformedResponse | APIResponseValidationError | json.JSONDecodeError):
             detail = f"{server} sent an unreadable answer: {_one_line(cause)}"
             return _error(agent, cause, "bad_response", detail)
+        if isinstance(cause, APIConnectionError) and _body_cut(cause):
+            detail = f"{server} answered, then the connection dropped ({_one_line(cause)})"
+            return _error(agent, cause, "interrupted", detail)
         if isinstance(cause, APIConnectionError):
             return _error(agent, cause, "unreachable", f"cannot reach the model server at {server}")
         status = _status(cause)
@@ -240,6 +243,14 @@ def _chain(error: BaseException) -> Iterator[BaseException]:
         seen.add(id(current))
         yield current
         current = getattr(current, "cause", None) or current.__cause__ or current.__context__
+
+
+_CUT_BODY = ("complete message body", "incomplete chunked read")
+"""What httpx says when a response's body ends early (its headers had arrived)."""
+
+
+def _body_cut(error: BaseException) -> bool:
+    return any(marker in str(cause) for cause in _chain(error) for marker in _CUT_BODY)
 
 
 def _one_line(error: BaseException) -> str:

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -305,3 +309,74 @@ async def test_an_unknown_router_category_is_not_reported_as_the_intent(
     events = await _stream(RoutingOrchestrator(synthesize=False), "invented")
     statuses = [event.data["message"] for event in events if event.type == "status"]
     assert "intent_router category 'mock-category' names no agent; using assistant" in statuses
+
+
+# -- what llmock cannot script: a body that is not JSON, a body cut short, no server at all -----
+
+
+class _Broken(BaseHTTPRequestHandler):
+    """Answers every request 200 with a body the test chose (`server.body`, `server.length`)."""
+
+    server: _BrokenServer
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        self.server.hits += 1
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(self.server.length or len(self.server.body)))
+        self.end_headers()
+        self.wfile.write(self.server.body)  # shorter than announced: the body is cut
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+class _BrokenServer(ThreadingHTTPServer):
+    def __init__(self, body: bytes, length: int | None = None) -> None:
+        super().__init__(("127.0.0.1", 0), _Broken)
+        self.body, self.length, self.hits = body, length, 0
+
+
+@pytest.fixture
+def broken_server(model_server: ModelServer) -> Iterator[_BrokenServer]:
+    server = _BrokenServer(b"<html>Gateway says hello</html>")
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    model_server.configure(
+        OPENAI_BASE_URL=f"http://127.0.0.1:{server.server_address[1]}/v1",
+        MODEL_MAX_RETRIES="1",
+    )
+    yield server
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+async def test_a_body_that_is_not_json_is_a_bad_response_and_retried(
+    broken_server: _BrokenServer,
+) -> None:
+    error = await _fails("not-json")
+    assert error.fault == "bad_response"
+    assert FAULTS["bad_response"].advice in str(error)
+    assert broken_server.hits == 2  # retried once (MODEL_MAX_RETRIES=1), like a 5xx
+    assert await session_items("not-json") == []
+
+
+async def test_a_body_cut_short_is_interrupted_and_retried(broken_server: _BrokenServer) -> None:
+    broken_server.body, broken_server.length = b'{"id": "x", "object": "chat.comp', 4096
+    error = await _fails("cut-body")
+    assert error.fault == "interrupted"
+    assert broken_server.hits == 2
+    assert await session_items("cut-body") == []
+
+
+async def test_no_server_at_all_is_unreachable(model_server: ModelServer) -> None:
+    with socket.socket() as probe:  # a port that was just free: nothing listens there
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    model_server.configure(OPENAI_BASE_URL=f"http://127.0.0.1:{port}/v1", MODEL_MAX_RETRIES="1")
+    error = await _fails("nobody")
+    assert error.fault == "unreachable"
+    assert "cannot reach the model server" in str(error)
+    assert await session_items("nobody") == []
