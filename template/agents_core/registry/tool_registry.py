@@ -140,10 +140,10 @@ def tool_error_message(context: RunContextWrapper[Any], error: Exception) -> str
     if isinstance(error, ModelBehaviorError) and text.startswith("Invalid JSON input for tool"):
         problem = text.split(":", 1)[1].strip() if ":" in text else "not a JSON object"
         message = f"Tool {name!r} was called with invalid arguments: {problem[:600]}"
-        logger.warning("tool %s: invalid arguments from the model", name)
+        logger.info("tool %s: invalid arguments from the model", name)
     else:
         message = f"Tool {name!r} failed: {type(error).__name__}: {text[:600]}"
-        logger.warning("tool %s failed: %s", name, type(error).__name__)
+        logger.info("tool %s failed: %s", name, type(error).__name__)
     return f"{message}. Fix the arguments or try another way."
 
 
