@@ -66,6 +66,14 @@ def describe_result(tool: str, result: Any, turn: Turn) -> str:
             value = result.get("value", result.get("result"))
             return f"{result['expression']} = {_number(value)}."
         rows = result.get("rows")
+        columns = result.get("columns")
+        if isinstance(rows, list) and isinstance(columns, list):  # a SQL result: name the values
+            rows = [
+                dict(zip(columns, row, strict=False)) if isinstance(row, list) else row
+                for row in rows
+            ]
+            if not rows:
+                return f"The {_label(tool)} tool returned no rows."
         if isinstance(rows, list) and rows and all(isinstance(row, Mapping) for row in rows):
             asked = words(turn.topic_text)
             lowest = bool(words(turn.user_text) & _LOW_WORDS)
@@ -156,6 +164,41 @@ def _fields(value: Mapping[str, Any]) -> str:
         if isinstance(val, str | int | float) and not isinstance(val, bool)
     ][:_MAX_FIELDS]
     return ", ".join(shown) or "no readable fields"
+
+
+def describe_data(data: Any) -> str:
+    """A few sentences on data attached to the question (a workflow's per-field summary)."""
+    if isinstance(data, Mapping) and isinstance(data.get("fields"), Mapping):
+        parts = []
+        for name, stats in data["fields"].items():
+            if not isinstance(stats, Mapping):
+                continue
+            if stats.get("type") == "number":
+                parts.append(
+                    f"{name}: total {_number(stats.get('total'))}, min {_number(stats.get('min'))}, "
+                    f"max {_number(stats.get('max'))}, mean {_number(stats.get('mean'))}"
+                )
+            else:
+                top = stats.get("top") or []
+                shown = ", ".join(
+                    f"{entry.get('value')} ({entry.get('count')})"
+                    for entry in top
+                    if isinstance(entry, Mapping)
+                )
+                parts.append(f"{name}: {stats.get('distinct', len(top))} distinct values ({shown})")
+        records = data.get("records")
+        head = f"The data has {records} records" if isinstance(records, int) else "The data"
+        return f"{head}. " + "; ".join(parts) + "." if parts else f"{head}, with no fields."
+    if isinstance(data, list):
+        return f"The data has {len(data)} records."
+    if isinstance(data, Mapping):
+        return f"The data has {_fields(data)}."
+    return f"The data is: {to_text(data)}"
+
+
+def is_greeting(text: str) -> bool:
+    """'Hello there', 'good morning': a greeting and nothing else."""
+    return _is_greeting(text)
 
 
 def _is_greeting(text: str) -> bool:

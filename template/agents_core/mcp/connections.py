@@ -23,6 +23,7 @@ from agents.mcp import (
     MCPServerSse,
     MCPServerStdio,
     MCPServerStreamableHttp,
+    MCPToolMetaContext,
     create_static_tool_filter,
 )
 from mcp.shared.exceptions import MCPError
@@ -58,6 +59,7 @@ def sdk_server(definition: MCPServerDefinition) -> MCPServer:
         "client_session_timeout_seconds": definition.call_timeout_seconds,
         "tool_filter": tool_filter,
         "require_approval": approval_policy(definition),
+        "tool_meta_resolver": principal_meta,
     }
     if definition.transport == "stdio":
         assert definition.command is not None
@@ -74,6 +76,17 @@ def sdk_server(definition: MCPServerDefinition) -> MCPServer:
     if definition.transport == "sse":
         return MCPServerSse(params=http, **common)  # type: ignore[arg-type]
     return MCPServerStreamableHttp(params=http, **common)  # type: ignore[arg-type]
+
+
+PRINCIPAL_META_KEY = "agents_core/principal"
+"""The `_meta` key that names the run's principal on every MCP tool call."""
+
+
+def principal_meta(context: MCPToolMetaContext) -> dict[str, Any] | None:
+    """The run's principal as MCP request `_meta`, so a server keeps each user's data apart."""
+    principal = getattr(context.run_context.context, "principal", None)
+    principal_id = getattr(principal, "id", None)
+    return {PRINCIPAL_META_KEY: principal_id} if isinstance(principal_id, str) else None
 
 
 def approval_policy(definition: MCPServerDefinition) -> Any:
