@@ -54,4 +54,4 @@ def choose_category(
         found = clear_category(text, options)
         if found is not None:
             return found
-    return fallback(turn.question)
+    return fallback("")  # no words: the fallback option (general, other...)

@@ -59,7 +59,6 @@ def sdk_server(definition: MCPServerDefinition) -> MCPServer:
         "client_session_timeout_seconds": definition.call_timeout_seconds,
         "tool_filter": tool_filter,
         "require_approval": approval_policy(definition),
-        "tool_meta_resolver": principal_meta,
     }
     if definition.transport == "stdio":
         assert definition.command is not None
@@ -205,7 +204,10 @@ class ManagedMCPServer(MCPServer):
     """
 
     def __init__(self, definition: MCPServerDefinition) -> None:
-        super().__init__(require_approval=approval_policy(definition))
+        # The SDK asks the object the agent holds for `_meta`: every call names the principal.
+        super().__init__(
+            require_approval=approval_policy(definition), tool_meta_resolver=principal_meta
+        )
         self.definition = definition
 
     @property
