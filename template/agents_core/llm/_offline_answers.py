@@ -175,8 +175,9 @@ def describe_data(data: Any) -> str:
                 continue
             if stats.get("type") == "number":
                 parts.append(
-                    f"{name}: total {_number(stats.get('total'))}, min {_number(stats.get('min'))}, "
-                    f"max {_number(stats.get('max'))}, mean {_number(stats.get('mean'))}"
+                    f"{name}: total {_number(stats.get('total'))}, "
+                    f"min {_number(stats.get('min'))}, max {_number(stats.get('max'))}, "
+                    f"mean {_number(stats.get('mean'))}"
                 )
             else:
                 top = stats.get("top") or []

@@ -34,7 +34,9 @@ def expression_of(text: str, rules: ArithmeticRules, previous_answer: str = "") 
     for pattern, replacement in rules.phrases:
         spoken = pattern.sub(replacement, spoken)
     candidates = [m.group(0).strip() for m in _EXPRESSION.finditer(spoken)]
-    candidates = [c.rstrip("?., ") for c in candidates if any(op in c.strip()[1:] for op in "+-*/%^")]
+    candidates = [
+        c.rstrip("?., ") for c in candidates if any(op in c.strip()[1:] for op in "+-*/%^")
+    ]
     if not candidates:
         return None
     return _clean(max(candidates, key=len))

@@ -38,7 +38,9 @@ class Understood:
     """Or the answer itself (from the history, or "I can't answer that offline")."""
 
 
-def understand(turn: Turn, tools: Sequence[ToolSpec], rules: Rules | None = None) -> Understood | None:
+def understand(
+    turn: Turn, tools: Sequence[ToolSpec], rules: Rules | None = None
+) -> Understood | None:
     """The decision for this turn; None when no rule covers the agent's tools (generic policy)."""
     rules = rules or load_rules()
     question = turn.question
@@ -123,7 +125,9 @@ def _sql_plan(turn: Turn, tools: dict[str, ToolSpec], rules: Rules) -> ToolCallP
     if explicit is not None:
         return ToolCallPlan(_SQL_TOOL, {"sql": explicit})
     asked = _sales_question(turn, rules)
-    if asked is None or (turn.attached_data is not None and "database" not in turn.question.lower()):
+    if asked is None or (
+        turn.attached_data is not None and "database" not in turn.question.lower()
+    ):
         return None
     return ToolCallPlan(_SQL_TOOL, {"sql": asked.to_sql()})
 
@@ -151,7 +155,12 @@ def _intent_plan(turn: Turn, tools: dict[str, ToolSpec], rules: Rules) -> ToolCa
                 continue
             match = next((m for m in (p.search(text) for p in intent.patterns) if m), None)
             if match is not None:
-                return ToolCallPlan(tool.name, _arguments(intent, tool, turn, match.groupdict() if text == turn.question else {}))
+                return ToolCallPlan(
+                    tool.name,
+                    _arguments(
+                        intent, tool, turn, match.groupdict() if text == turn.question else {}
+                    ),
+                )
     return None
 
 

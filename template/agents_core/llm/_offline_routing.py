@@ -36,8 +36,8 @@ def clear_category(text: str, options: Mapping[str, str]) -> str | None:
         elif option.lower() not in ("general", "other", "default"):
             name = option.lower().replace("_", " ")
             exact = 10 if _mentions(lowered, name) else 0
-            scores[option] = exact + 3 * len(words(text) & words(name)) + len(
-                words(text) & words(description)
+            scores[option] = (
+                exact + 3 * len(words(text) & words(name)) + len(words(text) & words(description))
             )
     if "general" in options and _ARITHMETIC.search(lowered):
         scores["general"] = scores.get("general", 0) + 5
@@ -45,9 +45,7 @@ def clear_category(text: str, options: Mapping[str, str]) -> str | None:
     return best if best is not None and scores[best] > 0 else None
 
 
-def choose_category(
-    options: Mapping[str, str], turn: Turn, fallback: Callable[[str], str]
-) -> str:
+def choose_category(options: Mapping[str, str], turn: Turn, fallback: Callable[[str], str]) -> str:
     """The router's choice among `options` (name -> description) for the latest question."""
     earlier = turn.user_texts[:-1] if turn.user_texts else []
     for text in [turn.question, *reversed(earlier)]:

@@ -74,7 +74,12 @@ class Rules:
 
     def examples_for(self, tools: set[str]) -> list[str]:
         """Questions the offline model understands with these tools (for "I can't" sentences)."""
-        found = [example for intent in self.intents if intent.tool in tools for example in intent.examples]
+        found = [
+            example
+            for intent in self.intents
+            if intent.tool in tools
+            for example in intent.examples
+        ]
         if "run_sql_query" in tools:
             found.extend(self.sales.examples)
         if "calculator" in tools:
@@ -83,7 +88,10 @@ class Rules:
 
 
 def _compile(patterns: list[str], **names: str) -> tuple[re.Pattern[str], ...]:
-    return tuple(re.compile(pattern.format(**names) if names else pattern, re.IGNORECASE) for pattern in patterns)
+    return tuple(
+        re.compile(pattern.format(**names) if names else pattern, re.IGNORECASE)
+        for pattern in patterns
+    )
 
 
 def _vocabulary(name: str, data: dict[str, Any]) -> Vocabulary:
@@ -104,7 +112,12 @@ def parse_rules(data: dict[str, Any]) -> Rules:
 
     def pairs(entries: list[list[str]]) -> tuple[tuple[re.Pattern[str], str], ...]:
         return tuple(
-            (re.compile(pattern.replace("{n}", NUMBER).replace("{ref}", refers_back), re.IGNORECASE), replacement)
+            (
+                re.compile(
+                    pattern.replace("{n}", NUMBER).replace("{ref}", refers_back), re.IGNORECASE
+                ),
+                replacement,
+            )
             for pattern, replacement in entries
         )
 
@@ -147,7 +160,11 @@ def _load(path: str) -> Rules:
     if path:
         text = Path(path).read_text(encoding="utf-8")
     else:
-        text = resources.files("agents_core.llm").joinpath("offline_rules.toml").read_text(encoding="utf-8")
+        text = (
+            resources.files("agents_core.llm")
+            .joinpath("offline_rules.toml")
+            .read_text(encoding="utf-8")
+        )
     return parse_rules(tomllib.loads(text))
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -22,13 +23,69 @@ _RANGE = re.compile(r"from (\d{4}-\d{2}-\d{2}) to (\d{4}-\d{2}-\d{2})")
 _ISO = r"(\d{4}-\d{2}-\d{2})"
 _MONTHS = {name.lower(): index for index, name in enumerate(calendar.month_name) if name}
 _MONTHS.update({name.lower(): index for index, name in enumerate(calendar.month_abbr) if name})
-_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4}
-_COUNTS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
-_RELATIVE = r"(?:last|this|latest|the latest|most recent|the most recent|current|the last|past|previous|the previous)"
+_ORDINALS = {
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "1st": 1,
+    "2nd": 2,
+    "3rd": 3,
+    "4th": 4,
+}
+_COUNTS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+}
+_RELATIVE = (
+    r"(?:last|this|latest|the latest|most recent|the most recent|current|the last|past|"
+    r"previous|the previous)"
+)
 # Words after "by", "per" or "which" that need no vocabulary of their own.
 _HARMLESS = frozenset(
-    "the a an is was were are has had did do does of in for total far much many one two three "
-    "four five ten top bottom best worst highest lowest most least".split()
+    (
+        "the",
+        "a",
+        "an",
+        "is",
+        "was",
+        "were",
+        "are",
+        "has",
+        "had",
+        "did",
+        "do",
+        "does",
+        "of",
+        "in",
+        "for",
+        "total",
+        "far",
+        "much",
+        "many",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "ten",
+        "top",
+        "bottom",
+        "best",
+        "worst",
+        "highest",
+        "lowest",
+        "most",
+        "least",
+    )
 )
 
 
@@ -68,7 +125,9 @@ class SalesQuestion:
             )
         for column, values in self.filters.items():
             quoted = ", ".join("'" + value.replace("'", "''") + "'" for value in values)
-            conditions.append(f"{column} = {quoted}" if len(values) == 1 else f"{column} IN ({quoted})")
+            conditions.append(
+                f"{column} = {quoted}" if len(values) == 1 else f"{column} IN ({quoted})"
+            )
         return " WHERE " + " AND ".join(conditions) if conditions else ""
 
     def to_sql(self) -> str:
@@ -96,7 +155,8 @@ class SalesQuestion:
 
     def scope(self) -> str:
         parts = [
-            f" for {' and '.join(values)}" for column, values in self.filters.items()
+            f" for {' and '.join(values)}"
+            for column, values in self.filters.items()
             if not (self.dimension and self.dimension.name == column)
         ]
         if self.window is not None:
@@ -121,7 +181,9 @@ class SalesQuestion:
         if self.limit == 1 and self.order is not None:
             row = rows[0]
             word = "lowest" if self.order == "asc" else "highest"
-            sentence = f"{row[name]} had the {word} {label}{scope}: {_number(row[self.metric.name])}"
+            sentence = (
+                f"{row[name]} had the {word} {label}{scope}: {_number(row[self.metric.name])}"
+            )
             if "share_pct" in row and "total" in row:
                 sentence += f" ({_share(row['share_pct'])}% of the {_number(row['total'])} total)"
             return sentence + "."
@@ -131,26 +193,32 @@ class SalesQuestion:
             for row in rows
         )
         if self.limit and self.order is not None:
-            head = f"{'Bottom' if self.order == 'asc' else 'Top'} {len(rows)} {_plural(name)} by {label}"
+            which = "Bottom" if self.order == "asc" else "Top"
+            head = f"{which} {len(rows)} {_plural(name)} by {label}"
         else:
             head = f"{label[:1].upper()}{label[1:]} by {name}"
         sentence = f"{head}{scope}: {shown}."
         if len(self.filters.get(name, [])) == 2 and len(rows) == 2:
             high, low = sorted(rows, key=lambda r: float(r[self.metric.name] or 0), reverse=True)
             difference = float(high[self.metric.name] or 0) - float(low[self.metric.name] or 0)
-            sentence += f" {high[name]} is ahead by {_number(_same_kind(difference, high[self.metric.name]))}."
+            ahead = _number(_same_kind(difference, high[self.metric.name]))
+            sentence += f" {high[name]} is ahead by {ahead}."
         return sentence
 
 
 def read_schema(instructions: str) -> tuple[dict[str, list[str]], date | None]:
     """The text columns' values ("- region TEXT: one of 'North', ...") and the data's last date."""
-    values = {match.group(1): _QUOTED.findall(match.group(2)) for match in _VALUES.finditer(instructions)}
+    values = {
+        match.group(1): _QUOTED.findall(match.group(2)) for match in _VALUES.finditer(instructions)
+    }
     found = _RANGE.search(instructions)
     last = date.fromisoformat(found.group(2)) if found else None
     return values, last
 
 
-def parse(question: str, instructions: str, rules: SalesRules, previous: str = "") -> SalesQuestion | None:
+def parse(
+    question: str, instructions: str, rules: SalesRules, previous: str = ""
+) -> SalesQuestion | None:
     """The question as a `SalesQuestion`, or None when it is not one the rules understand.
 
     `previous` is the previous question, for a follow-up ("and the lowest?"): what the new
@@ -206,7 +274,7 @@ def _remove(text: str, phrase: str) -> str:
 
 
 def _asked(text: str, rules: SalesRules, values: dict[str, list[str]]) -> dict[str, Any] | None:
-    """Metric, dimension, filters, order, limit and share named in the text (None: unknown words)."""
+    """Metric, dimension, filters, order, limit and share the text names (None: unknown words)."""
     rest = text
     filters: dict[str, list[str]] = {}
     for column, options in values.items():
@@ -263,8 +331,12 @@ def _find(text: str, vocabularies: dict[str, Vocabulary]) -> Vocabulary | None:
 
 def _limit(text: str) -> int | None:
     counts = "|".join(_COUNTS)
-    match = re.search(rf"\b(?:top|bottom|best|worst|first|last|highest|lowest)\s+(\d+|{counts})\b", text)
-    match = match or re.search(rf"\b(\d+|{counts})\s+(?:best|worst|highest|lowest|top|bottom|biggest|smallest)\b", text)
+    match = re.search(
+        rf"\b(?:top|bottom|best|worst|first|last|highest|lowest)\s+(\d+|{counts})\b", text
+    )
+    match = match or re.search(
+        rf"\b(\d+|{counts})\s+(?:best|worst|highest|lowest|top|bottom|biggest|smallest)\b", text
+    )
     if not match:
         return None
     word = match.group(1)
@@ -278,14 +350,18 @@ def _window(text: str, last: date | None) -> tuple[Window | None, str]:
         start, end = date.fromisoformat(match.group(1)), date.fromisoformat(match.group(2))
         return Window(start, end, ""), text.replace(match.group(0), " ")
     year_of = last.year if last else None
-    match = re.search(r"\b(?:q([1-4])|(first|second|third|fourth|1st|2nd|3rd|4th) quarter)(?:\s+(?:of\s+)?(\d{4}))?\b", text)
+    match = re.search(
+        r"\b(?:q([1-4])|(first|second|third|fourth|1st|2nd|3rd|4th) quarter)"
+        r"(?:\s+(?:of\s+)?(\d{4}))?\b",
+        text,
+    )
     if match:
         number = int(match.group(1)) if match.group(1) else _ORDINALS[match.group(2)]
         year = int(match.group(3)) if match.group(3) else year_of
         if year is not None:
             return _quarter(year, number), text.replace(match.group(0), " ")
     if last is not None:
-        relative = {
+        relative: dict[str, Callable[[], Window]] = {
             "quarter": lambda: _quarter(last.year, (last.month - 1) // 3 + 1),
             "month": lambda: _month(last.year, last.month),
             "year": lambda: Window(date(last.year, 1, 1), date(last.year, 12, 31), str(last.year)),
@@ -296,7 +372,9 @@ def _window(text: str, last: date | None) -> tuple[Window | None, str]:
                 return window(), text.replace(match.group(0), " ")
         match = re.search(r"\b(?:year to date|ytd|so far this year)\b", text)
         if match:
-            return Window(date(last.year, 1, 1), last, f"{last.year} to date"), text.replace(match.group(0), " ")
+            return Window(date(last.year, 1, 1), last, f"{last.year} to date"), text.replace(
+                match.group(0), " "
+            )
         match = re.search(rf"\b{_RELATIVE}\s+(\d+)\s+(days|weeks|months)\b", text)
         if match:
             count, unit = int(match.group(1)), match.group(2)
@@ -304,9 +382,13 @@ def _window(text: str, last: date | None) -> tuple[Window | None, str]:
             start = last - timedelta(days=days - 1)
             if unit == "months":
                 start = _months_back(last, count)
-            return Window(start, last, f"the last {count} {unit}"), text.replace(match.group(0), " ")
+            return Window(start, last, f"the last {count} {unit}"), text.replace(
+                match.group(0), " "
+            )
     names = "|".join(sorted(_MONTHS, key=len, reverse=True))
-    match = re.search(rf"\b(?:in|for|during|of)\s+({names})\b(?:\s+(\d{{4}}))?|\b({names})\s+(\d{{4}})\b", text)
+    match = re.search(
+        rf"\b(?:in|for|during|of)\s+({names})\b(?:\s+(\d{{4}}))?|\b({names})\s+(\d{{4}})\b", text
+    )
     if match:
         name = match.group(1) or match.group(3)
         year_text = match.group(2) or match.group(4)
@@ -316,7 +398,9 @@ def _window(text: str, last: date | None) -> tuple[Window | None, str]:
     match = re.search(r"\b(?:in|for|during|of)?\s*((?:19|20)\d{2})\b", text)
     if match:
         year = int(match.group(1))
-        return Window(date(year, 1, 1), date(year, 12, 31), str(year)), text.replace(match.group(0), " ")
+        return Window(date(year, 1, 1), date(year, 12, 31), str(year)), text.replace(
+            match.group(0), " "
+        )
     return None, text
 
 
@@ -346,7 +430,7 @@ def _plural(noun: str) -> str:
 
 
 def _same_kind(value: float, like: Any) -> float | int:
-    return int(round(value)) if isinstance(like, int) else round(value, 2)
+    return round(value) if isinstance(like, int) else round(value, 2)
 
 
 def _share(value: Any) -> str:

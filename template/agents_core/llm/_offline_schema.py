@@ -133,7 +133,9 @@ def fill_schema(
         return [fill_schema(items, root, turn, name.rstrip("s")) for _ in range(count)]
     if kind == "string":
         if lowered in _CHOICE_FIELDS and described:
-            return choose_category(described, turn, lambda text: pick_option(list(described), text, described))
+            return choose_category(
+                described, turn, lambda text: pick_option(list(described), text, described)
+            )
         if lowered in _REASON_FIELDS:
             matched = sorted(words(turn.user_text))[:8]
             return "Offline model: matched on " + (", ".join(matched) or "no keywords") + "."

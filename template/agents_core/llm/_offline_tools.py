@@ -155,8 +155,6 @@ def _extract(param: str, text: str) -> str | None:
     return None
 
 
-
-
 def extract_sql(text: str) -> str | None:
     """The SQL statement the message plainly contains ("run: SELECT ..."), or None."""
     return _extract("sql", text)

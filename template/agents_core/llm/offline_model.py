@@ -4,8 +4,8 @@ It drives tools, handoffs, structured outputs and streaming through the real Age
 runner, so the demo and the tests exercise the same code paths as a hosted model. Its
 decisions come from the rules of `offline_rules.toml` (`_offline_intents`) for the tools they
 describe, from word overlap and JSON schemas for the others (`_offline_tools`,
-`_offline_schema`); see the docs' "Offline model" page. It is for development and tests; it never stands in for a real
-model silently (see `agents_core.llm.selection`).
+`_offline_schema`); see the docs' "Offline model" page. It is for development and tests; it
+never stands in for a real model silently (see `agents_core.llm.selection`).
 """
 
 from __future__ import annotations
@@ -132,7 +132,11 @@ class OfflineModel(Model):
             target = None if turn.handed_off else _handoff_target(turn.user_text, handoffs)
             if target is not None:
                 return [_function_call(target.tool_name, {})]
-            understood = understand(turn, specs) if output_schema is None or output_schema.is_plain_text() else None
+            understood = (
+                understand(turn, specs)
+                if output_schema is None or output_schema.is_plain_text()
+                else None
+            )
             if understood is not None:
                 if understood.answer is not None:
                     return [_message(understood.answer)]

@@ -76,7 +76,9 @@ def _definition(path: Path, name: str, table: Any) -> MCPServerDefinition:
 
 def _expand(where: str, key: str, value: Any) -> Any:
     if isinstance(value, str):
-        return _VARIABLE.sub(lambda match: _variable(where, key, match.group(1), match.group(2)), value)
+        return _VARIABLE.sub(
+            lambda match: _variable(where, key, match.group(1), match.group(2)), value
+        )
     if isinstance(value, list):
         return [_expand(where, key, item) for item in value]
     if isinstance(value, dict):
