@@ -83,6 +83,8 @@ def describe_result(tool: str, result: Any, turn: Turn) -> str:
             return sentence or _listing(tool, rows)
         if "temperature_c" in result:
             return _weather(result)
+        if "temperature_max_c" in result:
+            return _forecast(result)
         if isinstance(result.get("summary"), str):
             return facts(result["summary"])
         return f"The {_label(tool)} tool returned {_fields(result)}."
@@ -154,6 +156,23 @@ def _weather(result: Mapping[str, Any]) -> str:
         sentence += f", {', '.join(extra)}"
     when = f" at {result['observed_at']}" if result.get("observed_at") else ""
     source = f" ({result['source']}{when})" if result.get("source") else ""
+    return sentence + source + "."
+
+
+def _forecast(result: Mapping[str, Any]) -> str:
+    """'In Tokyo, Japan tomorrow (2025-11-25): light rain, 9 to 14 °C, 4.2 mm of rain...'"""
+    place = ", ".join(str(result[k]) for k in ("city", "country") if result.get(k))
+    day = str(result.get("day") or "")
+    when = f"{day} ({result['date']})" if day and day != result.get("date") else str(result["date"])
+    sentence = (
+        f"In {place or 'that city'} {when}: {result.get('conditions', 'no conditions given')}, "
+        f"{_number(result['temperature_min_c'])} to {_number(result['temperature_max_c'])} °C"
+    )
+    if _is_number(result.get("precipitation_mm")):
+        sentence += f", {_number(result['precipitation_mm'])} mm of precipitation"
+    if _is_number(result.get("precipitation_probability_pct")):
+        sentence += f" ({_number(result['precipitation_probability_pct'])}% chance)"
+    source = f" ({result['source']} forecast)" if result.get("source") else ""
     return sentence + source + "."
 
 

@@ -166,10 +166,20 @@ def _intent_plan(turn: Turn, tools: dict[str, ToolSpec], rules: Rules) -> ToolCa
 
 def _arguments(intent: Intent, tool: ToolSpec, turn: Turn, slots: dict[str, Any]) -> dict[str, Any]:
     arguments = arguments_for(tool.parameters, turn)
+    slots = dict(slots)
+    for name, pattern in intent.slots.items():
+        found = pattern.search(turn.question)
+        if found is not None and not slots.get(name):
+            slots[name] = found.group(name)
+    properties = tool.parameters.get("properties", {})
     for name, template in intent.arguments.items():
+        if name not in arguments:
+            continue
         value = _fill(template, slots)
-        if value and name in arguments:
+        if value:
             arguments[name] = value[:MAX_TITLE_CHARS] if name == "title" else value
+        elif "default" in properties.get(name, {}):  # the slot is empty: the tool's default
+            arguments[name] = properties[name]["default"]
     return arguments
 
 

@@ -26,6 +26,8 @@ class Intent:
     patterns: tuple[re.Pattern[str], ...]
     arguments: dict[str, str] = field(default_factory=dict)
     """Parameter -> template of slots ("{title|text}": slot title, else text)."""
+    slots: dict[str, re.Pattern[str]] = field(default_factory=dict)
+    """Slot -> a pattern searched anywhere in the question (its group of that name)."""
     unless: tuple[re.Pattern[str], ...] = ()
     """Patterns that veto the intent: questions it cannot answer as asked."""
     examples: tuple[str, ...] = ()
@@ -133,6 +135,10 @@ def parse_rules(data: dict[str, Any]) -> Rules:
                 tool=str(entry["tool"]),
                 patterns=_compile(entry.get("patterns", [])),
                 arguments={str(k): str(v) for k, v in entry.get("arguments", {}).items()},
+                slots={
+                    str(name): re.compile(pattern, re.IGNORECASE)
+                    for name, pattern in entry.get("slots", {}).items()
+                },
                 unless=_compile(entry.get("unless", [])),
                 examples=tuple(entry.get("examples", [])),
             )

@@ -141,6 +141,8 @@ class SalesQuestion:
             total = f"(SELECT {metric.sql} FROM {self.table}{where})"
             columns.append(f"ROUND(100.0 * {metric.sql} / {total}, 1) AS share_pct")
             columns.append(f"{total} AS total")
+            groups = f"(SELECT COUNT(DISTINCT {dimension.sql}) FROM {self.table}{where})"
+            columns.append(f"{groups} AS groups")
         if self.order is not None:
             order = f"{metric.name} {self.order.upper()}, {dimension.name}"
         elif dimension.chronological:
@@ -185,7 +187,10 @@ class SalesQuestion:
                 f"{row[name]} had the {word} {label}{scope}: {_number(row[self.metric.name])}"
             )
             if "share_pct" in row and "total" in row:
-                sentence += f" ({_share(row['share_pct'])}% of the {_number(row['total'])} total)"
+                sentence += f" ({_share(row['share_pct'])}% of the {_number(row['total'])} total"
+                if isinstance(row.get("groups"), int):
+                    sentence += f" over {row['groups']} {_plural(name, row['groups'])}"
+                sentence += ")"
             return sentence + "."
         shown = "; ".join(
             f"{row[name]} {_number(row[self.metric.name])}"
@@ -425,8 +430,8 @@ def _months_back(last: date, count: int) -> date:
     return date(year, month, 1)
 
 
-def _plural(noun: str) -> str:
-    return noun if noun.endswith("s") else noun + "s"
+def _plural(noun: str, count: int = 2) -> str:
+    return noun if count == 1 or noun.endswith("s") else noun + "s"
 
 
 def _same_kind(value: float, like: Any) -> float | int:
