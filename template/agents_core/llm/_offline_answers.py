@@ -39,6 +39,8 @@ def compose_answer(turn: Turn) -> str:
         return "\n".join(describe_result(tool, result, turn) for tool, result in turn.tool_results)
     if turn.earlier_answers:
         return turn.earlier_answers[-1]
+    if turn.attached_data is not None:
+        return describe_data(turn.attached_data)
     if not turn.user_text or _is_greeting(turn.user_text):
         tools = ", ".join(_label(tool) for tool in turn.tools)
         offer = f" I can help with: {tools}." if tools else ""
