@@ -41,8 +41,12 @@ def clear_category(text: str, options: Mapping[str, str]) -> str | None:
             )
     if "general" in options and _ARITHMETIC.search(lowered):
         scores["general"] = scores.get("general", 0) + 5
-    best = max(scores, key=lambda option: scores[option], default=None)
-    return best if best is not None and scores[best] > 0 else None
+    # A specialist that fits wins over the general category (arithmetic, its keywords).
+    specialists = {option: score for option, score in scores.items() if option != "general"}
+    best = max(specialists, key=lambda option: specialists[option], default=None)
+    if best is not None and specialists[best] > 0:
+        return best
+    return "general" if scores.get("general", 0) > 0 else None
 
 
 def choose_category(options: Mapping[str, str], turn: Turn, fallback: Callable[[str], str]) -> str:
