@@ -334,3 +334,43 @@ def test_building_the_mcp_server_leaves_the_process_logging_alone() -> None:
         for handler in saved_handlers:
             root.addHandler(handler)
         root.setLevel(saved_level)
+
+
+def test_a_variable_with_a_default_may_be_unset(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("NOPE_UNSET", raising=False)
+    monkeypatch.setenv("SET_ONE", "here")
+    path = tmp_path / "mcp_servers.toml"
+    path.write_text(
+        '[servers.x]\ntransport = "stdio"\ncommand = "python"\n'
+        'env = { A = "${NOPE_UNSET:-}", B = "${NOPE_UNSET:-fallback}", C = "${SET_ONE:-no}" }\n',
+        encoding="utf-8",
+    )
+    (server,) = load_servers_file(path)
+    assert server.env == {"A": "", "B": "fallback", "C": "here"}
+
+
+async def test_every_tool_call_names_the_principal_in_its_meta() -> None:
+    from agents import RunContextWrapper
+    from agents.mcp import MCPToolMetaContext
+
+    from agents_core import AgentContext, Principal
+    from agents_core.mcp.connections import PRINCIPAL_META_KEY, principal_meta
+
+    context = AgentContext()
+    context.principal = Principal("alice")
+    meta = principal_meta(
+        MCPToolMetaContext(
+            run_context=RunContextWrapper(context), server_name="s", tool_name="t", arguments={}
+        )
+    )
+    assert meta == {PRINCIPAL_META_KEY: "alice"}
+    assert (
+        principal_meta(
+            MCPToolMetaContext(
+                run_context=RunContextWrapper(None), server_name="s", tool_name="t", arguments={}
+            )
+        )
+        is None
+    )

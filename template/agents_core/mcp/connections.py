@@ -28,6 +28,7 @@ from agents.mcp import (
     MCPServerSse,
     MCPServerStdio,
     MCPServerStreamableHttp,
+    MCPToolMetaContext,
     create_static_tool_filter,
 )
 from mcp.client.stdio import stdio_client
@@ -168,6 +169,17 @@ def _process_of(context: Any) -> Any:
     the MCP SDK keeps it elsewhere)."""
     frame = getattr(getattr(context, "gen", None), "ag_frame", None)
     return frame.f_locals.get("process") if frame is not None else None
+
+
+PRINCIPAL_META_KEY = "agents_core/principal"
+"""The `_meta` key that names the run's principal on every MCP tool call."""
+
+
+def principal_meta(context: MCPToolMetaContext) -> dict[str, Any] | None:
+    """The run's principal as MCP request `_meta`, so a server keeps each user's data apart."""
+    principal = getattr(context.run_context.context, "principal", None)
+    principal_id = getattr(principal, "id", None)
+    return {PRINCIPAL_META_KEY: principal_id} if isinstance(principal_id, str) else None
 
 
 def approval_policy(definition: MCPServerDefinition) -> Any:
@@ -337,9 +349,11 @@ class ManagedMCPServer(MCPServer):
     """
 
     def __init__(self, definition: MCPServerDefinition) -> None:
+        # The SDK asks the object the agent holds for `_meta`: every call names the principal.
         super().__init__(
             require_approval=approval_policy(definition),
             failure_error_function=tool_error_message,  # names the tool and what failed
+            tool_meta_resolver=principal_meta,
         )
         self.definition = definition
 
