@@ -69,11 +69,13 @@ async def authenticate(connection: HTTPConnection) -> Authentication:
     if known is not None:
         return known
     authenticator: Authenticator = connection.app.state.authenticator
+    authorization = connection.headers.get("authorization")
     key = connection.headers.get(API_KEY_HEADER)
-    if key is None and connection.scope["type"] == "websocket":
-        key = _subprotocol_credential(connection)
+    if authorization is None and key is None and connection.scope["type"] == "websocket":
+        offered = _subprotocol_credential(connection)  # a key or a token, like Bearer
+        authorization = f"Bearer {offered}" if offered is not None else None
     try:
-        credential = credential_from_headers(connection.headers.get("authorization"), key)
+        credential = credential_from_headers(authorization, key)
         result = await authenticator.authenticate(credential)
     except AuthenticationError as error:
         challenge = _INVALID_CHALLENGE if error.invalid_token else _CHALLENGE
