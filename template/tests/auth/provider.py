@@ -109,7 +109,11 @@ class Provider:
         payload.update(claims)
         algorithm = alg or ("RS256" if isinstance(key, RSAKey) else "ES256")
         header = {"alg": algorithm, "kid": kid, "typ": "JWT", **(extra_header or {})}
-        return jwt.encode(header, {k: v for k, v in payload.items() if v is not None}, key)
+        return jwt.encode(
+            {k: v for k, v in header.items() if v is not None},
+            {k: v for k, v in payload.items() if v is not None},
+            key,
+        )
 
 
 def provider_keys() -> dict[str, RSAKey | ECKey]:
