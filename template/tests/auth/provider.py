@@ -7,6 +7,7 @@ import base64
 import hashlib
 import hmac
 import json
+import secrets
 import threading
 import time
 from collections.abc import Iterator
@@ -105,6 +106,7 @@ class Provider:
             "iat": now,
             "nbf": now,
             "exp": now + lifetime,
+            "jti": secrets.token_hex(8),  # every token differs, as a provider's do
         }
         payload.update(claims)
         algorithm = alg or ("RS256" if isinstance(key, RSAKey) else "ES256")

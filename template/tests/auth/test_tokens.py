@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
+import jwt
 import pytest
 from joserfc.jwk import ECKey, RSAKey
 
@@ -19,6 +21,7 @@ from agents_core.auth import (
     AuthSettings,
     Credential,
     SigningKeysUnavailableError,
+    tokens,
 )
 from tests.auth.provider import (
     AUDIENCE,
@@ -238,6 +241,9 @@ async def test_roles_and_principal_from_other_claims(oidc: Provider) -> None:
     principal = (await check(auth, token)).principal
     assert principal.id == "alice@example.com"
     assert principal.roles == {"admin", "user"}
+    namespaced = authenticator(oidc, jwt_roles_claim="https://example.com/roles")
+    auth0 = oidc.mint("auth0|123", **{"https://example.com/roles": ["admin"]})
+    assert (await check(namespaced, auth0)).principal.roles == {"admin"}
     spaced = authenticator(oidc, jwt_roles_claim="scope")
     scoped = await check(spaced, oidc.mint("bob", scope="read write"))
     assert scoped.principal.roles == {"read", "write"}
@@ -262,6 +268,34 @@ async def test_an_unreachable_jwks_is_an_outage_not_a_401(oidc: Provider) -> Non
     )
     with pytest.raises(SigningKeysUnavailableError, match="answered 404"):
         await check(auth, oidc.mint("alice"))
+
+
+async def test_a_verified_token_is_checked_again_after_a_minute(
+    oidc: Provider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    decoded: list[str] = []
+    real_decode = jwt.decode
+
+    def counting_decode(token: str, *args: Any, **kwargs: Any) -> Any:
+        decoded.append(token)
+        return real_decode(token, *args, **kwargs)
+
+    monkeypatch.setattr(jwt, "decode", counting_decode)
+    auth = authenticator(oidc)
+    alice, bob = oidc.mint("alice"), oidc.mint("bob")
+    for _ in range(3):
+        assert (await check(auth, alice)).principal.id == "alice"
+    assert (await check(auth, bob)).principal.id == "bob"
+    assert decoded == [alice, bob]  # one signature check per token
+
+    class Later:
+        @staticmethod
+        def time() -> float:
+            return time.time() + tokens.VERIFIED_CACHE_SECONDS + 1
+
+    monkeypatch.setattr(tokens, "time", Later)
+    assert (await check(auth, alice)).principal.id == "alice"
+    assert decoded == [alice, bob, alice]
 
 
 async def test_malformed_bearer_values(oidc: Provider) -> None:
