@@ -242,7 +242,8 @@ async def test_roles_and_principal_from_other_claims(oidc: Provider) -> None:
     assert principal.id == "alice@example.com"
     assert principal.roles == {"admin", "user"}
     namespaced = authenticator(oidc, jwt_roles_claim="https://example.com/roles")
-    auth0 = oidc.mint("auth0|123", **{"https://example.com/roles": ["admin"]})
+    namespaced_roles: dict[str, Any] = {"https://example.com/roles": ["admin"]}
+    auth0 = oidc.mint("auth0|123", **namespaced_roles)
     assert (await check(namespaced, auth0)).principal.roles == {"admin"}
     spaced = authenticator(oidc, jwt_roles_claim="scope")
     scoped = await check(spaced, oidc.mint("bob", scope="read write"))
