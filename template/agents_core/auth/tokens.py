@@ -21,11 +21,13 @@ from typing import Any
 import jwt
 from jwt import PyJWK
 
+from agents_core.auth.api_keys import DEFAULT_KEY_PRINCIPAL
 from agents_core.auth.errors import AuthenticationError
 from agents_core.auth.jwks import JwksCache
 from agents_core.auth.settings import SYMMETRIC_ALGORITHMS, AuthSettings
-from agents_core.principals import Principal, validate_principal_id
+from agents_core.principals import LOCAL_PRINCIPAL_ID, Principal, validate_principal_id
 
+RESERVED_PRINCIPALS = frozenset({LOCAL_PRINCIPAL_ID, DEFAULT_KEY_PRINCIPAL})
 VERIFIED_CACHE_SIZE = 4096
 VERIFIED_CACHE_SECONDS = 60.0
 
@@ -134,9 +136,17 @@ class JwtVerifier:
                 "(JWT_PRINCIPAL_CLAIM) to name its principal."
             )
         try:
-            return validate_principal_id(value)
+            validate_principal_id(value)
         except ValueError as error:
             raise AuthenticationError(f"The token's {self._principal_claim!r}: {error}.") from None
+        if value in RESERVED_PRINCIPALS:
+            # They name the caller without credentials (and owner of records older than
+            # principals) and API_KEY's caller: an identity provider's user must not become them.
+            raise AuthenticationError(
+                f"The token's {self._principal_claim!r} is {value!r}, a name reserved for "
+                "callers without a token."
+            )
+        return value
 
     def _roles(self, claims: dict[str, Any]) -> frozenset[str]:
         # A claim named with dots (Auth0's "https://example.com/roles") first, else a path.

@@ -117,6 +117,8 @@ def test_credential_headers() -> None:
     for authorization in ("Basic YWJj", "Token abc", "abc", "Bearer", "Bearer\t"):
         with pytest.raises(AuthenticationError):
             credential_from_headers(authorization, None)
+    # Another scheme beside X-API-Key is someone else's (a proxy's): the key is the credential.
+    assert credential_from_headers("Basic YWJj", "k") == Credential("k", bearer=False)
 
 
 async def test_keys_file_stores_hashes_only_and_is_private(tmp_path: Path) -> None:

@@ -108,6 +108,8 @@ async def test_a_jwks_url_alone_needs_no_discovery(oidc: Provider) -> None:
         ({"iss": None}, "lacks a required claim"),
         ({"sub": None}, "no string claim 'sub'"),
         ({"sub": "has spaces"}, "invalid principal id"),
+        ({"sub": "local"}, "a name reserved for callers without a token"),
+        ({"sub": "default"}, "a name reserved"),
         ({"roles": {"admin": True}}, "must be a list of strings"),
     ],
 )
