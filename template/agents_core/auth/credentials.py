@@ -29,9 +29,9 @@ def credential_from_headers(authorization: str | None, api_key: str | None) -> C
     """
     bearer: str | None = None
     if authorization is not None:
-        scheme, _, value = authorization.strip().partition(" ")
+        scheme, *rest = authorization.split(None, 1) or [""]
         if scheme.lower() == "bearer":
-            bearer = _checked(value.strip(), "Authorization: Bearer")
+            bearer = _checked(rest[0].strip() if rest else "", "Authorization: Bearer")
         elif api_key is None:
             raise AuthenticationError(f"Unsupported Authorization scheme: {ACCEPTED}.")
     key = _checked(api_key.strip(), "X-API-Key") if api_key is not None else None
