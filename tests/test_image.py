@@ -88,9 +88,15 @@ def _map_path(value: str, paths: Mapping[str, Path]) -> str:
     return value
 
 
+IMAGE_API_KEY = "image-test-key-0123456789"
+"""The credential the served image is given: on 0.0.0.0 `serve` refuses to start without one."""
+_AUTH = {"Authorization": f"Bearer {IMAGE_API_KEY}"}
+
+
 def _get(url: str, timeout: float = 5) -> tuple[int, Any]:
+    request = urllib.request.Request(url, headers=_AUTH)
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read() or b"null")
@@ -98,7 +104,7 @@ def _get(url: str, timeout: float = 5) -> tuple[int, Any]:
 
 def _post(url: str, body: dict[str, Any], timeout: float = 60) -> tuple[int, Any]:
     request = urllib.request.Request(
-        url, data=json.dumps(body).encode(), headers={"content-type": "application/json"}
+        url, data=json.dumps(body).encode(), headers={"content-type": "application/json", **_AUTH}
     )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
@@ -220,6 +226,13 @@ def test_image_install_and_cmd_serve_the_api(
     assert executable, (argv[0], env["PATH"])
     assert executable.startswith(str(venv)), executable
     assert argv[1:] == ["serve", "--host", "0.0.0.0"], argv
+    # Without a credential setting the image's command refuses to serve on every interface.
+    refused = subprocess.run(
+        [executable, *argv[1:]], cwd=app, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert refused.returncode == 64, refused.stderr
+    assert "refusing to serve on 0.0.0.0 without credentials" in refused.stderr
+    env["API_KEYS"] = f"deployer:{IMAGE_API_KEY}"
 
     log = tmp_path / "server.log"
     with log.open("wb") as out:

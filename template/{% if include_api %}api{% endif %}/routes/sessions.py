@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Response
 
 from agents_core.session.agent_session import AgentSession, list_sessions, validate_session_id
-from api.deps import require_api_key
+from api.deps import require_principal
 from api.errors import ApiError
 from api.limits import MAX_NAME_CHARS
 from api.schemas import ErrorResponse, SessionHistory, SessionInfo
@@ -17,7 +17,7 @@ SessionId = Annotated[str, Path(max_length=MAX_NAME_CHARS)]
 router = APIRouter(
     prefix="/sessions",
     tags=["sessions"],
-    dependencies=[Depends(require_api_key)],
+    dependencies=[Depends(require_principal)],
     responses={401: {"model": ErrorResponse}, 422: {"model": ErrorResponse}},
 )
 
