@@ -2,7 +2,8 @@
 
 The official `mcp` SDK serves it (`agents_core.mcp.exposure`); it is stateless and answers in
 JSON, so any worker of a multi-worker API can take any request. Every request needs the
-`X-API-Key` header when API_KEY is set, like every other route. Runs go through the
+`X-API-Key` header when API_KEY is set, like every other route; only allowed hosts are answered
+and browser pages of other origins are refused (`api.hosts`, `api.origins`). Runs go through the
 orchestrator factory the routes use (`api.deps.get_orchestrator_factory`, overrides included).
 """
 
@@ -25,22 +26,28 @@ from agents_core.mcp.exposure import agents_mcp_server
 from agents_core.orchestrator import AgentOrchestrator
 from api.deps import API_KEY_HEADER, check_api_key, get_orchestrator_factory
 from api.errors import ApiError, error_json
+from api.origins import origin_allowed
 from api.settings import ApiSettings
 
 MCP_PATH = "/mcp"
-_LOCAL_HOSTS = ["127.0.0.1:*", "localhost:*", "[::1]:*", "127.0.0.1", "localhost", "[::1]"]
 
 
 class _RequireApiKey:
-    """The routes' API-key check in front of an ASGI app (mounted apps skip dependencies)."""
+    """The routes' API-key check in front of an ASGI app (mounted apps skip dependencies), and
+    the origin check of browser pages (other sites: 403)."""
 
     def __init__(self, app: ASGIApp, settings: ApiSettings) -> None:
         self.app = app
         self.settings = settings
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = Headers(scope=scope)
         try:
-            check_api_key(self.settings, Headers(scope=scope).get(API_KEY_HEADER))
+            if not origin_allowed(
+                headers, self.settings.cors_origin_list, self.settings.host_allowlist
+            ):
+                raise ApiError(403, "origin_not_allowed", "Pages of this origin may not call /mcp.")
+            check_api_key(self.settings, headers.get(API_KEY_HEADER))
         except ApiError as error:
             body = error_json(error.code, error.message)
             response = Response(body, error.status, media_type="application/json")
@@ -57,12 +64,9 @@ def install_mcp(app: FastAPI, settings: ApiSettings) -> None:
         return factory()(agent)  # type: ignore[no-any-return]
 
     server = agents_mcp_server(orchestrator=orchestrator)
-    # Without an API key only local hosts may call it (DNS rebinding); with one, the key guards.
-    security = TransportSecuritySettings(
-        enable_dns_rebinding_protection=settings.api_key is None,
-        allowed_hosts=_LOCAL_HOSTS,
-        allowed_origins=["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"],
-    )
+    # Host and Origin are checked by the app (api.hosts, ALLOWED_HOSTS) and `_RequireApiKey`,
+    # as for every route; the SDK still checks the Content-Type.
+    security = TransportSecuritySettings(enable_dns_rebinding_protection=False)
     server.streamable_http_app(
         streamable_http_path=MCP_PATH,
         stateless_http=True,

@@ -15,6 +15,7 @@ from prefect import State
 from pydantic_core import to_jsonable_python
 
 from agents_core.llm.selection import configure_tracing
+from agents_core.observability.redaction import redact
 from workflows_core.catalog import FlowInfo, get_flow
 
 
@@ -80,7 +81,7 @@ async def outcome_of(name: str, state: State[Any]) -> FlowRunOutcome:
         result = to_jsonable_python(await state.aresult(), fallback=str)
     else:
         failure = await state.aresult(raise_on_failure=False)
-        error = (
+        error = redact(
             f"{type(failure).__name__}: {failure}"
             if isinstance(failure, BaseException)
             else state.message or state.name

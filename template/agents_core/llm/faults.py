@@ -11,6 +11,7 @@ from openai import APIConnectionError, APIStatusError, APITimeoutError
 from agents_core.config import Settings, get_settings
 from agents_core.exceptions import ModelCallError
 from agents_core.llm.openai_models import TRUNCATED_STREAM_MESSAGE
+from agents_core.observability.redaction import redact
 
 CHAT_COMPLETIONS_HINT = (
     "this server may only speak Chat Completions: set OPENAI_API=chat_completions"
@@ -22,7 +23,8 @@ def model_call_error(
 ) -> ModelCallError | None:
     """The `ModelCallError` for a failed model request; None for any other failure."""
     settings = settings or get_settings()
-    server = settings.openai_base_url or "the OpenAI API"
+    # Without the URL's credentials (`http://***@host:port/v1`): the message reaches clients.
+    server = redact(settings.openai_base_url) if settings.openai_base_url else "the OpenAI API"
     if any(type(cause).__module__.startswith("litellm") for cause in _chain(error)):
         server = f"the LiteLLM provider ({server})" if settings.openai_base_url else "LiteLLM"
     for cause in _chain(error):
