@@ -40,19 +40,23 @@ def host_name(value: str) -> str | None:
     value = value.lower()
     if value.startswith("["):
         inside, bracket, rest = value[1:].partition("]")
-        if not bracket or (rest and not (rest[0] == ":" and _PORT.fullmatch(rest[1:]))):
+        if not bracket or (rest and not (rest[0] == ":" and _is_port(rest[1:]))):
             return None
         try:
             return str(ipaddress.IPv6Address(inside))
         except ValueError:
             return None
     name, colon, port = value.partition(":")
-    if colon and not _PORT.fullmatch(port):
+    if colon and not _is_port(port):
         return None
     name = name.removesuffix(".")  # `localhost.` is `localhost`, as DNS reads it
     if not _NAME.fullmatch(name):
         return None
     return name
+
+
+def _is_port(text: str) -> bool:
+    return _PORT.fullmatch(text) is not None and int(text) <= 65_535
 
 
 def _is_loopback(name: str) -> bool:
@@ -146,11 +150,12 @@ class HostCheckMiddleware:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        host = Headers(scope=scope).get("host")
+        hosts = Headers(scope=scope).getlist("host")
+        host = hosts[0] if len(hosts) == 1 else None  # two are refused (RFC 9112, 3.2)
         if self.allowlist.allows(host):
             await self.app(scope, receive, send)
             return
-        shown = "no Host header" if host is None else f"Host {host[:100]!r}"
+        shown = f"Host {host[:100]!r}" if host is not None else f"{len(hosts)} Host headers"
         body = error_json(
             "host_not_allowed",
             f"{shown} is not allowed: this service answers localhost, 127.0.0.1 and [::1], "

@@ -75,7 +75,7 @@ class ReadDeadlines:
     cycle: Any
     loop: asyncio.AbstractEventLoop
 
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)  # type: ignore[misc]
         headers, body = configured_deadlines()
         self._header_seconds = self.header_timeout if self.header_timeout is not None else headers
@@ -89,7 +89,8 @@ class ReadDeadlines:
         if self._deadline is None and (before is None or before.response_complete):
             self._arm(self._header_seconds, "headers")  # the next request on this connection
         super().data_received(data)  # type: ignore[misc]
-        if self.transport.get_protocol() is not self:  # upgraded: a WebSocket from now on
+        protocol: object = self.transport.get_protocol()
+        if protocol is not self:  # upgraded: a WebSocket from now on
             self._disarm()
             return
         cycle = self.cycle

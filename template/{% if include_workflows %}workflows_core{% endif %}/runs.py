@@ -81,11 +81,12 @@ async def outcome_of(name: str, state: State[Any]) -> FlowRunOutcome:
         result = to_jsonable_python(await state.aresult(), fallback=str)
     else:
         failure = await state.aresult(raise_on_failure=False)
-        error = redact(
+        error = (
             f"{type(failure).__name__}: {failure}"
             if isinstance(failure, BaseException)
             else state.message or state.name
         )
+        error = redact(error) if error else error
     return FlowRunOutcome(
         flow=name,
         flow_run_id=str(run_id) if run_id else None,
