@@ -34,9 +34,11 @@ protects (and a secret that short protects nothing)."""
 # The userinfo of a URL: after `scheme://`, up to the last `@` before the path. A password with a
 # raw `@` (invalid, but written) is still covered, since the match is greedy within the authority.
 _URL_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)[^\s/?#\"'<>]*@")
+# 8 characters at least: real keys are longer, and help texts such as "OPENAI_API_KEY=local"
+# (a value for servers that need none) stay readable.
 _KEY_SHAPES = re.compile(
     r"(?i)(api[_-]key[=.:]\s*|x-api-key['\"]?[:,]\s*['\"]?|authorization['\"]?[:,]\s*['\"]?"
-    r"(?:bearer\s+)?)[^\s&,;'\"]+"
+    r"(?:bearer\s+)?)[^\s&,;'\"]{8,}"
 )
 _SECRET_NAMES = re.compile(r"(?i)(key|secret|token|password)")
 

@@ -45,9 +45,10 @@ def _fresh_secrets() -> Iterator[None]:
         ("http://host/path?next=mailto:x@y", "http://host/path?next=mailto:x@y"),
         ("http://127.0.0.1:8000/runs", "http://127.0.0.1:8000/runs"),
         ("write to bob@example.com", "write to bob@example.com"),
-        ("GET /runs/ws?api_key=abc123 HTTP/1.1", "GET /runs/ws?api_key=*** HTTP/1.1"),
-        ("subprotocols: api-key.abc123", "subprotocols: api-key.***"),
-        ("{'authorization': 'Bearer abc'}", "{'authorization': 'Bearer ***'}"),
+        ("GET /runs/ws?api_key=abc12345 HTTP/1.1", "GET /runs/ws?api_key=*** HTTP/1.1"),
+        ("subprotocols: api-key.abc12345", "subprotocols: api-key.***"),
+        ("{'authorization': 'Bearer abcdefgh'}", "{'authorization': 'Bearer ***'}"),
+        ("e.g. OPENAI_API_KEY=local", "e.g. OPENAI_API_KEY=local"),  # too short for a key
     ],
 )
 def test_credentials_in_urls_and_key_shapes(text: str, expected: str) -> None:
