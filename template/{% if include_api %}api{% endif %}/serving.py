@@ -131,10 +131,30 @@ class BoundedH11Protocol(ReadDeadlines, H11Protocol):
     """uvicorn's h11 protocol with the read deadlines."""
 
 
+@functools.cache
+def _bounded_httptools_protocol() -> type[asyncio.Protocol]:
+    # Made on first use: uvicorn's httptools protocol imports httptools, which only
+    # `uvicorn[standard]` installs.
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    class BoundedHttpToolsProtocol(ReadDeadlines, HttpToolsProtocol):
+        """uvicorn's httptools protocol with the read deadlines."""
+
+    BoundedHttpToolsProtocol.__qualname__ = BoundedHttpToolsProtocol.__name__
+    return BoundedHttpToolsProtocol
+
+
+def __getattr__(name: str) -> Any:
+    # `api.serving:BoundedHttpToolsProtocol`, the name uvicorn imports (`--http`).
+    if name == "BoundedHttpToolsProtocol":
+        return _bounded_httptools_protocol()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def http_protocol() -> str:
     """The protocol for `uvicorn --http`: httptools (faster) when installed, else h11."""
     if importlib.util.find_spec("httptools") is not None:
-        return "api._httptools_protocol:BoundedHttpToolsProtocol"
+        return "api.serving:BoundedHttpToolsProtocol"
     return "api.serving:BoundedH11Protocol"
 
 
