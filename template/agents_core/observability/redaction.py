@@ -27,9 +27,11 @@ from urllib.parse import unquote, urlsplit
 from pydantic import BaseModel, SecretStr
 
 REDACTED: Final = "***"
-MIN_SECRET_CHARS: Final = 4
-"""Shorter values are not registered: replacing every `ab` in every text would hide more than it
-protects (and a secret that short protects nothing)."""
+MIN_SECRET_CHARS: Final = 8
+"""Shorter values are not registered: `OPENAI_API_KEY=local` (for servers that need no key) or
+the password `agents` of a local database would blank every `localhost` and `my-agents` in every
+text, and a secret that short protects nothing. In a URL, a password of any length is redacted
+by the URL rule."""
 
 # The userinfo of a URL: after `scheme://`, up to the last `@` before the path. A password with a
 # raw `@` (invalid, but written) is still covered, since the match is greedy within the authority.

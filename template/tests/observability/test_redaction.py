@@ -74,8 +74,9 @@ def test_principal_key_lists_and_short_values() -> None:
 
     register_secrets(secrets_of(Keys()))
     assert redact("alice-key-1 bob-key-22 jwt-signing-secret") == "*** *** ***"
-    register_secrets(["ab", None, ""])  # too short to be a secret: not registered
-    assert redact("abc") == "abc"
+    register_secrets(["local", "agents", None, ""])  # too short to be secrets: not registered
+    assert redact("localhost, my-agents") == "localhost, my-agents"
+    assert redact("postgresql://agents:agents@db/x") == "postgresql://***@db/x"
 
 
 def test_nested_values_are_redacted() -> None:
