@@ -45,7 +45,7 @@ async def main(timeout: float) -> dict[str, Any]:
     transport = httpx.ASGITransport(app=app)
     report: dict[str, Any] = {}
     async with (
-        httpx.AsyncClient(transport=transport, base_url="http://test") as api,
+        httpx.AsyncClient(transport=transport, base_url="http://localhost") as api,
         get_client() as client,
     ):
         response = await api.post("/workflows/agent-analysis/runs", json={"parameters": API_RUN})

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+# The model server's error text may quote its URL with credentials: messages are redacted.
+from agents_core.observability.redaction import redact
+
 
 class AgentsCoreError(Exception):
     """Base class of every error agents_core raises on purpose."""
@@ -129,7 +132,7 @@ class AgentRunError(AgentsCoreError):
     def __init__(self, agent: str, cause: BaseException) -> None:
         self.agent = agent
         self.cause = cause
-        super().__init__(f"Agent {agent!r} failed: {type(cause).__name__}: {cause}")
+        super().__init__(redact(f"Agent {agent!r} failed: {type(cause).__name__}: {cause}"))
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.agent, self.cause))
@@ -156,10 +159,10 @@ class ModelCallError(AgentRunError):
     ) -> None:
         super().__init__(agent, cause)
         self.fault = fault
-        self.explanation = explanation
+        self.explanation = redact(explanation)
         self.status = status
         self.retry_after = retry_after
-        self.args = (f"Agent {agent!r} failed: {explanation}",)
+        self.args = (f"Agent {agent!r} failed: {self.explanation}",)
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (

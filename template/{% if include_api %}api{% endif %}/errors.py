@@ -29,6 +29,7 @@ from agents_core.exceptions import (
     UnknownNameError,
 )
 from agents_core.llm.faults import fault_of
+from agents_core.observability.redaction import redact, redact_value
 from api.run_id import run_id_headers
 
 logger = logging.getLogger("api")
@@ -67,8 +68,10 @@ class ApiError(Exception):
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
-    """The JSON body of every error response (and of WebSocket error frames)."""
-    return {"error": {"code": code, "message": message, "details": details or {}}}
+    """The JSON body of every error response (and of WebSocket error frames), redacted."""
+    return {
+        "error": {"code": code, "message": redact(message), "details": redact_value(details or {})}
+    }
 
 
 def error_json(code: str, message: str, details: Any = None) -> str:

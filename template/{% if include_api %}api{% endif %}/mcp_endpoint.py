@@ -3,8 +3,10 @@
 The official `mcp` SDK serves it (`agents_core.mcp.exposure`); it is stateless and answers in
 JSON, so any worker of a multi-worker API can take any request. Every request is authenticated
 like every other route's (`api.deps.authenticate`: an API key or a bearer token when any is
-configured); the principal is on the request's state for the tools. Runs go through the
-orchestrator factory the routes use (`api.deps.get_orchestrator_factory`, overrides included).
+configured) and the principal is on the request's state for the tools; only allowed hosts are
+answered and browser pages of other origins are refused (`api.hosts`, `api.origins`). Runs go
+through the orchestrator factory the routes use (`api.deps.get_orchestrator_factory`, overrides
+included).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from fastapi import FastAPI
 from mcp.server.mcpserver import MCPServer
 from mcp.server.streamable_http_manager import StreamableHTTPASGIApp
 from mcp.server.transport_security import TransportSecuritySettings
+from starlette.datastructures import Headers
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
 from starlette.routing import Route
@@ -26,20 +29,26 @@ from agents_core.mcp.exposure import agents_mcp_server
 from agents_core.orchestrator import AgentOrchestrator
 from api.deps import authenticate, get_orchestrator_factory
 from api.errors import ApiError, error_json
+from api.origins import origin_allowed
 from api.settings import ApiSettings
 
 MCP_PATH = "/mcp"
-_LOCAL_HOSTS = ["127.0.0.1:*", "localhost:*", "[::1]:*", "127.0.0.1", "localhost", "[::1]"]
 
 
 class _RequirePrincipal:
     """The routes' authentication in front of an ASGI app (mounted apps skip dependencies)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, settings: ApiSettings) -> None:
         self.app = app
+        self.settings = settings
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = Headers(scope=scope)
         try:
+            if not origin_allowed(
+                headers, self.settings.cors_origin_list, self.settings.host_allowlist
+            ):
+                raise ApiError(403, "origin_not_allowed", "Pages of this origin may not call /mcp.")
             await authenticate(HTTPConnection(scope))
         except ApiError as error:
             body = error_json(error.code, error.message)
@@ -59,12 +68,9 @@ def install_mcp(app: FastAPI, settings: ApiSettings) -> None:
         return factory()(agent)  # type: ignore[no-any-return]
 
     server = agents_mcp_server(orchestrator=orchestrator)
-    # Without credentials only local hosts may call it (DNS rebinding); with them, they guard.
-    security = TransportSecuritySettings(
-        enable_dns_rebinding_protection=not settings.credentials_configured,
-        allowed_hosts=_LOCAL_HOSTS,
-        allowed_origins=["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"],
-    )
+    # Host and Origin are checked by the app (api.hosts, ALLOWED_HOSTS) and `_RequirePrincipal`,
+    # as for every route; the SDK still checks the Content-Type.
+    security = TransportSecuritySettings(enable_dns_rebinding_protection=False)
     server.streamable_http_app(
         streamable_http_path=MCP_PATH,
         stateless_http=True,
@@ -72,7 +78,7 @@ def install_mcp(app: FastAPI, settings: ApiSettings) -> None:
         transport_security=security,
         max_request_body_size=settings.max_body_bytes,
     )
-    endpoint = _RequirePrincipal(StreamableHTTPASGIApp(server.session_manager))
+    endpoint = _RequirePrincipal(StreamableHTTPASGIApp(server.session_manager), settings)
     # A Route with an ASGI app as endpoint: /mcp itself, no redirect to /mcp/ as a Mount does.
     app.router.routes.append(
         Route(MCP_PATH, endpoint, methods=["GET", "POST", "DELETE"], include_in_schema=False)

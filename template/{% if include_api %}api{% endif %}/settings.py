@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from agents_core.auth.settings import AuthSettings
 from agents_core.config import Settings
+from api.hosts import HostAllowlist, parse_allowed_hosts
 
 
 class ApiSettings(Settings, AuthSettings):
@@ -18,6 +19,32 @@ class ApiSettings(Settings, AuthSettings):
             "Comma-separated origins allowed by CORS and WebSockets ('*' for any); empty: CORS "
             "off, and WebSockets accept only their own origin (and clients that send none)."
         ),
+    )
+    allowed_hosts: str = Field(
+        default="",
+        description=(
+            "Comma-separated host names the API answers besides localhost, 127.0.0.1 and [::1] "
+            "(DNS-rebinding guard): 'api.example.com', '*.example.com' (subdomains), an IP; '*' "
+            "alone for any host. Other Host headers get 400."
+        ),
+    )
+    header_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        description="Longest wait for a request's headers (slow clients are cut off: 408).",
+    )
+    body_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="Longest wait for a request's body, after its headers (then 408).",
+    )
+    max_connections: int = Field(
+        default=1000,
+        ge=1,
+        le=1_000_000,
+        description="Connections and requests one server process takes at once; more get 503.",
     )
     max_body_bytes: int = Field(
         default=1_048_576,
@@ -36,6 +63,16 @@ class ApiSettings(Settings, AuthSettings):
         default=False,
         description="/ready also asks the model server for its models (GET /models).",
     )
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _allowed_hosts_are_names(cls, value: str) -> str:
+        parse_allowed_hosts(value)  # a bad entry raises, naming what is allowed
+        return value
+
+    @property
+    def host_allowlist(self) -> HostAllowlist:
+        return HostAllowlist(tuple(parse_allowed_hosts(self.allowed_hosts)))
 
     @property
     def cors_origin_list(self) -> list[str]:

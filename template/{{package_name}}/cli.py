@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 from agents_core._defaults import PROJECT_NAME, PROJECT_SLUG
 from agents_core.config import Settings
 from agents_core.exceptions import AgentsCoreError
+from agents_core.observability.redaction import install_log_redaction, redact
 from agents_core.settings_check import SettingsError, load
 
 from .keys_commands import add_keys_parser
@@ -97,7 +98,7 @@ class ChatPrinter:
             if self.streamed:  # the tokens shown are not an answer: say so on their line
                 self.out.write(" [cut off: not an answer]\n")
                 self.out.flush()
-            print(f"error: {data.get('message')}", file=self.err, flush=True)
+            print(f"error: {redact(str(data.get('message')))}", file=self.err, flush=True)
         elif event.type == "approval_required":
             self._note(f"  ⏸ {data.get('tool')} waits for your approval")
 
@@ -164,7 +165,7 @@ def _approve_inline(
                 )
             outcome = loop.run(decide)
         except AgentsCoreError as error:
-            print(f"error: {error}", file=sys.stderr, flush=True)
+            print(f"error: {redact(str(error))}", file=sys.stderr, flush=True)
             printer.exit_code = EXIT_FAILED
             return
         if isinstance(outcome, PendingApproval):
@@ -279,6 +280,8 @@ def _serve(args: argparse.Namespace) -> int:
         timeout_graceful_shutdown=5,
         # WebSocket messages obey the same limit as request bodies.
         ws_max_size=settings.max_body_bytes,
+        # Slow clients are cut off (HEADER_/BODY_TIMEOUT_SECONDS), MAX_CONNECTIONS at most.
+        **importlib.import_module("api.serving").server_options(settings.max_connections),
     )
     return EXIT_OK
 
@@ -406,7 +409,7 @@ async def _run_flow(args: argparse.Namespace) -> int:
         if outcome.ok:
             print(json.dumps(outcome.result, ensure_ascii=False, indent=2, default=str))
         else:
-            print(f"error: {outcome.error}", file=sys.stderr)
+            print(f"error: {redact(str(outcome.error))}", file=sys.stderr)
     return EXIT_OK if outcome.ok else EXIT_FAILED
 
 
@@ -485,7 +488,7 @@ async def _mcp_list(args: argparse.Namespace) -> int:
             print(f"    state: ok   tools: {', '.join(status.tools) or '-'}")
         else:
             failed += 0 if definition.optional else 1
-            print(f"    state: error: {status.error}")
+            print(f"    state: error: {redact(str(status.error))}")
         print(f"    used by: {', '.join(status.agents) or '-'}")
     if not statuses:
         print("No MCP servers declared (mcp_servers.toml, or MCP_SERVERS_FILE).")
@@ -634,15 +637,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         load(Settings)  # every setting checked before anything runs
     except SettingsError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {redact(str(error))}", file=sys.stderr)
         return EXIT_USAGE
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous_handler = signal.signal(signal.SIGTERM, _exit_on_sigterm) if in_main_thread else None
     try:
+        from agents_core import get_settings
+
+        install_log_redaction(get_settings())  # no secret in any log line, Prefect's included
         # Prefect configures logging itself (its lines name the flow or task run) unless the
         # root logger already has a handler: leave it alone for the workflow commands.
         if not getattr(args, "prefect_logging", False):
-            from agents_core import get_settings
             from agents_core.observability.log_format import configure_logging
 
             configure_logging(get_settings())  # LOG_LEVEL, LOG_FORMAT=text|json
@@ -650,10 +655,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return int(asyncio.run(_run_async(args)))
         return int(args.handler(args))
     except SettingsError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {redact(str(error))}", file=sys.stderr)
         return EXIT_USAGE
     except (AgentsCoreError, ValueError) as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {redact(str(error))}", file=sys.stderr)
         return EXIT_USAGE if isinstance(error, ValueError) else EXIT_FAILED
     except KeyboardInterrupt:
         print(file=sys.stderr)  # end the line the prompt (or a streamed answer) left open

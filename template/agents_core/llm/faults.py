@@ -24,6 +24,7 @@ from agents_core.llm.openai_models import (
     MalformedResponse,
     StreamInterrupted,
 )
+from agents_core.observability.redaction import redact
 
 CHAT_COMPLETIONS_HINT = (
     "this server may only speak Chat Completions: set OPENAI_API=chat_completions"
@@ -153,7 +154,8 @@ def model_call_error(
 ) -> ModelCallError | None:
     """The `ModelCallError` for a failed model request; None for any other failure."""
     settings = settings or get_settings()
-    server = settings.openai_base_url or "the OpenAI API"
+    # Without the URL's credentials (`http://***@host:port/v1`): the message reaches clients.
+    server = redact(settings.openai_base_url) if settings.openai_base_url else "the OpenAI API"
     if any(type(cause).__module__.startswith("litellm") for cause in _chain(error)):
         server = f"the LiteLLM provider ({server})" if settings.openai_base_url else "LiteLLM"
     for cause in _chain(error):

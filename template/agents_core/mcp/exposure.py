@@ -19,6 +19,7 @@ from pydantic import Field
 
 from agents_core._defaults import PROJECT_SLUG
 from agents_core.exceptions import AgentsCoreError, ModelCallError
+from agents_core.observability.redaction import redact
 from agents_core.observability.run_log import new_run_id
 from agents_core.orchestrator import AgentOrchestrator
 from agents_core.registry.agent_registry import AgentDefinition, AgentRegistry, get_agent_registry
@@ -70,7 +71,8 @@ def _agent_tool(agent: str, make: OrchestratorFactory) -> AgentTool:
         try:
             outcome = await make(agent).run(query, {}, session_id=session_id, run_id=run_id)
         except (AgentsCoreError, ValueError) as error:
-            raise ToolError(f"{_error_code(error)}: {error} (run {run_id})") from None
+            message = redact(f"{_error_code(error)}: {error}")
+            raise ToolError(f"{message} (run {run_id})") from None
         except Exception:  # the log has the details; the caller gets no internals
             logger.exception("MCP call of agent %r failed (run %s)", agent, run_id)
             raise ToolError(f"The agent {agent!r} failed unexpectedly (run {run_id}).") from None

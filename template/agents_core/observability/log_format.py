@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from agents_core.config import Settings
+from agents_core.observability.redaction import install_log_redaction, redact
 
 TEXT_FORMAT = "%(levelname)s %(name)s: %(message)s"
 
@@ -27,8 +28,9 @@ class JsonFormatter(logging.Formatter):
         if isinstance(fields, dict):
             line |= fields
         if record.exc_info:
-            line["exception"] = self.formatException(record.exc_info)
-        text = json.dumps(line, ensure_ascii=False, default=str)
+            line["exception"] = record.exc_text or self.formatException(record.exc_info)
+        # The record's message is redacted when made; its `fields` (extra) only here.
+        text = redact(json.dumps(line, ensure_ascii=False, default=str))
         # JSON leaves these raw, and some log viewers start a new line at them.
         return text.translate(_LINE_BREAKS)
 
@@ -39,8 +41,10 @@ _LINE_BREAKS = {ord(c): f"\\u{ord(c):04x}" for c in "\x85\u2028\u2029"}
 def configure_logging(settings: Settings) -> None:
     """Send the root logger's records to stderr at `LOG_LEVEL`, as text or JSON (`LOG_FORMAT`).
 
-    Does nothing when the root logger already has a handler (the host application's own).
+    Secrets are redacted from every record in any case (`install_log_redaction`); the handler is
+    not added when the root logger already has one (the host application's own).
     """
+    install_log_redaction(settings)
     root = logging.getLogger()
     if root.handlers:
         return

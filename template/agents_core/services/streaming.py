@@ -18,6 +18,7 @@ from agents import (
 )
 from pydantic import BaseModel, Field
 
+from agents_core.observability.redaction import redact, redact_value
 from agents_core.registry.tool_registry import JsonText
 from agents_core.utils.messages import to_text
 
@@ -166,7 +167,10 @@ class StreamingHelper:
     def emit_error(
         self, message: str, code: str = "error", agent: str | None = None, **details: Any
     ) -> StreamEvent:
-        return self.emit("error", agent, message=message, code=code, **details)
+        # Error events reach clients (SSE, WebSocket, CLI): no secret in them.
+        return self.emit(
+            "error", agent, message=redact(message), code=code, **redact_value(details)
+        )
 
     def emit_done(self, **data: Any) -> StreamEvent:
         return self.emit("done", **data)

@@ -215,10 +215,10 @@ async def run_websocket(
     """Send `{"input", "agent"?, "session_id"?, "context"?}`; receive the run's events, to `done`.
 
     Several runs may follow one another on one connection. A bad message (binary, too large,
-    malformed) gets an `{"error": ...}` frame and the connection stays open. Pages of other
-    origins than the server's and CORS_ORIGINS are refused (close code 1008).
+    malformed) gets an `{"error": ...}` frame and the connection stays open. Pages served under
+    other names than the allowed hosts, and not in CORS_ORIGINS, are refused (close code 1008).
     """
-    if not origin_allowed(websocket.headers, settings.cors_origin_list):
+    if not origin_allowed(websocket.headers, settings.cors_origin_list, settings.host_allowlist):
         await websocket.close(code=status.WS_1008_POLICY_VIOLATION, reason="origin not allowed")
         return
     try:
