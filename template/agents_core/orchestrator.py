@@ -391,9 +391,7 @@ class AgentOrchestrator:
                 state.streaming.emit("approval_required", data.pop("agent"), **data)
         return pending
 
-    async def approve(
-        self, run_id: str, approval_id: str, *, principal: Principal = LOCAL
-    ) -> Any:
+    async def approve(self, run_id: str, approval_id: str, *, principal: Principal = LOCAL) -> Any:
         """Approve a pending tool call; resumes the run once every call of its pause is decided.
 
         Returns what `run()` returns: the outcome, or the next `PendingApproval`.
@@ -491,9 +489,7 @@ class AgentOrchestrator:
                 raise _decided(run_id, approval_id, decision)
             owner = stored.owner or LOCAL_PRINCIPAL_ID
             runs_as = principal if principal.id == owner else Principal(owner)
-            state = self._open_run(
-                paused.query, paused.session_id, self.streaming, run_id, runs_as
-            )
+            state = self._open_run(paused.query, paused.session_id, self.streaming, run_id, runs_as)
             state.context_data = dict(paused.context_data)
             state.resumed = _Resumed(
                 paused=paused,

@@ -96,7 +96,8 @@ class SQLiteApprovalStore:
             ).fetchone()
             if row is None:
                 return None
-            run = StoredRun(*row[:6], owner=row[6])
+            run_id_, session_id, payload, digest, expires_at, status, owner = row
+            run = StoredRun(run_id_, session_id, payload, digest, expires_at, status, owner=owner)
             for aid, status, reason in conn.execute(
                 f"SELECT approval_id, status, reason FROM {APPROVALS_TABLE} WHERE run_id = ? "
                 "ORDER BY rowid",

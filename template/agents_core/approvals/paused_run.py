@@ -175,9 +175,7 @@ def decode_output(value: Any, output_type: type[Any] | None) -> Any:
     return TypeAdapter(output_type).validate_python(value)
 
 
-async def paused_workflow(
-    run_id: str, principal: Principal = LOCAL
-) -> tuple[str, str] | None:
+async def paused_workflow(run_id: str, principal: Principal = LOCAL) -> tuple[str, str] | None:
     """(orchestrator class name, default agent) of a paused run, to pick its orchestrator
     (None when unknown or another principal's)."""
     from agents_core.approvals.store import open_approval_store

@@ -78,9 +78,7 @@ class SQLStore(SQLAlchemySession):
                 text(f"ALTER TABLE {META_TABLE} ADD COLUMN IF NOT EXISTS owner VARCHAR")
             )
             await conn.execute(
-                text(
-                    f"CREATE INDEX IF NOT EXISTS ix_{META_TABLE}_owner ON {META_TABLE} (owner)"
-                )
+                text(f"CREATE INDEX IF NOT EXISTS ix_{META_TABLE}_owner ON {META_TABLE} (owner)")
             )
         _owner_column_added.add(url)
 

@@ -136,9 +136,7 @@ class SQLiteStore(SQLiteSession):
         return int(await _await_mutation(self._run(work)))
 
     async def load_metadata(self) -> SessionMetadata | None:
-        sql = (
-            f"SELECT {_COLUMNS} FROM {META_TABLE} WHERE session_id = ?"
-        )
+        sql = f"SELECT {_COLUMNS} FROM {META_TABLE} WHERE session_id = ?"
         row = await self._run(lambda conn: conn.execute(sql, (self.session_id,)).fetchone())
         return SessionMetadata(*row) if row else None
 
