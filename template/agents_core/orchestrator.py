@@ -678,6 +678,9 @@ class AgentOrchestrator:
         except TypeError:
             context = self.setup_context(**context_data)  # raises the error listing the fields
         context.user_query = user_query
+        state = _current_run.get()
+        if state is not None:  # the run's principal, whatever context_data said
+            context.principal = state.principal
         for definition in self.runner.factory.guardrails.get_many(names):
             outcome = definition.check(context, user_query)
             if inspect.isawaitable(outcome):

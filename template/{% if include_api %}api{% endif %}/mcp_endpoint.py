@@ -4,6 +4,7 @@ The official `mcp` SDK serves it (`agents_core.mcp.exposure`); it is stateless a
 JSON, so any worker of a multi-worker API can take any request. Every request needs the
 `X-API-Key` header when API_KEY is set, like every other route. Runs go through the
 orchestrator factory the routes use (`api.deps.get_orchestrator_factory`, overrides included).
+Each call runs as the request's principal (`api.deps.get_principal`), as the routes do.
 """
 
 from __future__ import annotations
@@ -17,13 +18,16 @@ from mcp.server.mcpserver import MCPServer
 from mcp.server.streamable_http_manager import StreamableHTTPASGIApp
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.datastructures import Headers
+from starlette.requests import HTTPConnection
 from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from agents_core.exceptions import ConfigurationError
 from agents_core.mcp.exposure import agents_mcp_server
 from agents_core.orchestrator import AgentOrchestrator
-from api.deps import API_KEY_HEADER, check_api_key, get_orchestrator_factory
+from agents_core.principals import Principal
+from api.deps import API_KEY_HEADER, check_api_key, get_orchestrator_factory, get_principal
 from api.errors import ApiError, error_json
 from api.settings import ApiSettings
 
@@ -56,7 +60,7 @@ def install_mcp(app: FastAPI, settings: ApiSettings) -> None:
         factory = app.dependency_overrides.get(get_orchestrator_factory, get_orchestrator_factory)
         return factory()(agent)  # type: ignore[no-any-return]
 
-    server = agents_mcp_server(orchestrator=orchestrator)
+    server = agents_mcp_server(orchestrator=orchestrator, principal_of=_principal_of)
     # Without an API key only local hosts may call it (DNS rebinding); with one, the key guards.
     security = TransportSecuritySettings(
         enable_dns_rebinding_protection=settings.api_key is None,
@@ -76,6 +80,13 @@ def install_mcp(app: FastAPI, settings: ApiSettings) -> None:
         Route(MCP_PATH, endpoint, methods=["GET", "POST", "DELETE"], include_in_schema=False)
     )
     app.state.mcp_server = server
+
+
+def _principal_of(request: Any) -> Principal:
+    """The principal of an MCP call: its HTTP request's, as for every route."""
+    if not isinstance(request, HTTPConnection):  # never run a call as nobody in particular
+        raise ConfigurationError("The MCP call carries no HTTP request: its caller is unknown.")
+    return get_principal(request)
 
 
 @asynccontextmanager
