@@ -1,10 +1,11 @@
-"""The agents as an MCP server over streamable HTTP, at /mcp, under the API's key.
+"""The agents as an MCP server over streamable HTTP, at /mcp, under the API's authentication.
 
 The official `mcp` SDK serves it (`agents_core.mcp.exposure`); it is stateless and answers in
-JSON, so any worker of a multi-worker API can take any request. Every request needs the
-`X-API-Key` header when API_KEY is set, like every other route. Runs go through the
+JSON, so any worker of a multi-worker API can take any request. Every request is authenticated
+like every other route's (`api.deps.authenticate`: an API key or a bearer token when any is
+configured); the principal is on the request's state for the tools. Runs go through the
 orchestrator factory the routes use (`api.deps.get_orchestrator_factory`, overrides included).
-Each call runs as the request's principal (`api.deps.get_principal`), as the routes do.
+Each call runs as the request's principal (the one `authenticate` found), as the routes do.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from fastapi import FastAPI
 from mcp.server.mcpserver import MCPServer
 from mcp.server.streamable_http_manager import StreamableHTTPASGIApp
 from mcp.server.transport_security import TransportSecuritySettings
-from starlette.datastructures import Headers
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
 from starlette.routing import Route
@@ -27,7 +27,7 @@ from agents_core.exceptions import ConfigurationError
 from agents_core.mcp.exposure import agents_mcp_server
 from agents_core.orchestrator import AgentOrchestrator
 from agents_core.principals import Principal
-from api.deps import API_KEY_HEADER, check_api_key, get_orchestrator_factory, get_principal
+from api.deps import authenticate, get_orchestrator_factory
 from api.errors import ApiError, error_json
 from api.settings import ApiSettings
 
@@ -35,19 +35,20 @@ MCP_PATH = "/mcp"
 _LOCAL_HOSTS = ["127.0.0.1:*", "localhost:*", "[::1]:*", "127.0.0.1", "localhost", "[::1]"]
 
 
-class _RequireApiKey:
-    """The routes' API-key check in front of an ASGI app (mounted apps skip dependencies)."""
+class _RequirePrincipal:
+    """The routes' authentication in front of an ASGI app (mounted apps skip dependencies)."""
 
-    def __init__(self, app: ASGIApp, settings: ApiSettings) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.settings = settings
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
-            check_api_key(self.settings, Headers(scope=scope).get(API_KEY_HEADER))
+            await authenticate(HTTPConnection(scope))
         except ApiError as error:
             body = error_json(error.code, error.message)
-            response = Response(body, error.status, media_type="application/json")
+            response = Response(
+                body, error.status, headers=error.headers, media_type="application/json"
+            )
             await response(scope, receive, send)
             return
         await self.app(scope, receive, send)
@@ -61,9 +62,9 @@ def install_mcp(app: FastAPI, settings: ApiSettings) -> None:
         return factory()(agent)  # type: ignore[no-any-return]
 
     server = agents_mcp_server(orchestrator=orchestrator, principal_of=_principal_of)
-    # Without an API key only local hosts may call it (DNS rebinding); with one, the key guards.
+    # Without credentials only local hosts may call it (DNS rebinding); with them, they guard.
     security = TransportSecuritySettings(
-        enable_dns_rebinding_protection=settings.api_key is None,
+        enable_dns_rebinding_protection=not settings.credentials_configured,
         allowed_hosts=_LOCAL_HOSTS,
         allowed_origins=["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"],
     )
@@ -74,7 +75,7 @@ def install_mcp(app: FastAPI, settings: ApiSettings) -> None:
         transport_security=security,
         max_request_body_size=settings.max_body_bytes,
     )
-    endpoint = _RequireApiKey(StreamableHTTPASGIApp(server.session_manager), settings)
+    endpoint = _RequirePrincipal(StreamableHTTPASGIApp(server.session_manager))
     # A Route with an ASGI app as endpoint: /mcp itself, no redirect to /mcp/ as a Mount does.
     app.router.routes.append(
         Route(MCP_PATH, endpoint, methods=["GET", "POST", "DELETE"], include_in_schema=False)
@@ -84,9 +85,12 @@ def install_mcp(app: FastAPI, settings: ApiSettings) -> None:
 
 def _principal_of(request: Any) -> Principal:
     """The principal of an MCP call: its HTTP request's, as for every route."""
-    if not isinstance(request, HTTPConnection):  # never run a call as nobody in particular
-        raise ConfigurationError("The MCP call carries no HTTP request: its caller is unknown.")
-    return get_principal(request)
+    # `_RequirePrincipal` authenticated the request before the MCP app saw it.
+    principal = getattr(getattr(request, "state", None), "principal", None)
+    if not isinstance(request, HTTPConnection) or not isinstance(principal, Principal):
+        # Never run a call as nobody in particular.
+        raise ConfigurationError("The MCP call carries no authenticated request.")
+    return principal
 
 
 @asynccontextmanager

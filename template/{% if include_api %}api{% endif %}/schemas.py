@@ -131,3 +131,14 @@ class SessionHistory(BaseModel):
 class Health(BaseModel):
     status: str
     checks: dict[str, str] = Field(default_factory=dict)
+
+
+class Me(BaseModel):
+    """Who the caller is (`GET /me`)."""
+
+    principal: str = Field(description="The caller's principal id ('local' without credentials).")
+    roles: list[str] = Field(description="The caller's roles, sorted ('admin' sees everything).")
+    auth: Literal["none", "api_key", "jwt"] = Field(
+        description="How the caller authenticated: none (no credentials configured), an API "
+        "key, or a JWT bearer token."
+    )

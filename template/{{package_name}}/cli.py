@@ -22,6 +22,8 @@ from agents_core.config import Settings
 from agents_core.exceptions import AgentsCoreError
 from agents_core.settings_check import SettingsError, load
 
+from .keys_commands import add_keys_parser
+
 if TYPE_CHECKING:
     from agents_core import AgentOrchestrator, StreamEvent
 
@@ -249,6 +251,11 @@ def _serve(args: argparse.Namespace) -> int:
     settings = load(app_module.ApiSettings)
     for feature_settings in app_module.FEATURE_SETTINGS:
         load(feature_settings)
+    if not _may_serve_without_credentials(settings, args.host, args.insecure_no_auth):
+        return EXIT_USAGE
+    from agents_core.auth import Authenticator
+
+    Authenticator(settings)  # a missing or invalid API_KEYS_FILE stops here, in one line
     print(_serve_banner(args.host, args.port), file=sys.stderr, flush=True)
     uvicorn.run(
         "api:create_app",
@@ -266,20 +273,55 @@ def _serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+_CREDENTIAL_SETTINGS = "API_KEY, API_KEYS, API_KEYS_FILE or JWT_ISSUER/JWT_JWKS_URL"
+
+
+def _may_serve_without_credentials(settings: Any, host: str, insecure: bool) -> bool:
+    """False (and one line saying what to set) for a non-loopback host without credentials."""
+    from agents_core.auth import is_loopback_host
+
+    if settings.credentials_configured or is_loopback_host(host):
+        return True
+    if insecure:
+        print(
+            f"WARNING: serving on {host} WITHOUT AUTHENTICATION (--insecure-no-auth): anyone "
+            "who reaches it is 'local' and can read and run everything.",
+            file=sys.stderr,
+            flush=True,
+        )
+        return True
+    print(
+        f"error: refusing to serve on {host} without credentials (every caller would be "
+        f"'local'): set {_CREDENTIAL_SETTINGS} (docs/authentication.md), serve on 127.0.0.1, "
+        "or pass --insecure-no-auth",
+        file=sys.stderr,
+        flush=True,
+    )
+    return False
+
+
 def _serve_banner(host: str, port: int) -> str:
-    """Where the API listens, its playground, and whether clients need a key."""
-    from api.deps import API_KEY_HEADER
+    """Where the API listens, its playground, and how clients authenticate."""
     from api.settings import ApiSettings
 
+    settings = ApiSettings()
     base = f"http://{_url_host(host)}:{port}"
-    key = (
-        f"required (header {API_KEY_HEADER}, set by API_KEY)"
-        if ApiSettings().api_key is not None
-        else "not required (set API_KEY to require one)"
+    modes = [
+        *(["API keys"] if settings.api_keys_enabled else []),
+        *(
+            [f"JWT ({settings.jwt_issuer or settings.jwt_jwks_url or 'JWT_SECRET'})"]
+            if settings.jwt_enabled
+            else []
+        ),
+    ]
+    auth = (
+        " and ".join(modes) + " (header Authorization: Bearer <key or token>, or X-API-Key)"
+        if modes
+        else f"none, every caller is 'local' (set {_CREDENTIAL_SETTINGS} to require credentials)"
     )
     return (
         f"{PROJECT_NAME} API on {base}\n  playground: {base}/\n  API docs:   {base}/docs\n"
-        f"  API key:    {key}"
+        f"  auth:       {auth}"
     )
 
 
@@ -527,7 +569,13 @@ def build_parser() -> argparse.ArgumentParser:
             help="uvicorn worker processes (default: $WEB_CONCURRENCY, else 1)",
         )
         serve.add_argument("--reload", action="store_true", help="restart when the code changes")
+        serve.add_argument(
+            "--insecure-no-auth",
+            action="store_true",
+            help="serve on a non-loopback host without any credentials configured (unsafe)",
+        )
         serve.set_defaults(handler=_serve, is_async=False)
+        add_keys_parser(commands)
 
     if has_workflows():
         flows = commands.add_parser("flows", help="list the workflows (Prefect flows)")

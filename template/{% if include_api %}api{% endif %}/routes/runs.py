@@ -25,13 +25,11 @@ from agents_core.session.agent_session import validate_session_id
 from agents_core.utils.messages import to_text
 from api.context import context_data
 from api.deps import (
-    API_KEY_HEADER,
     OrchestratorFactoryDep,
     PrincipalDep,
     SettingsDep,
-    check_api_key,
     get_principal,
-    require_api_key,
+    require_principal,
 )
 from api.errors import ApiError, error_json, from_core_error, validation_details
 from api.origins import origin_allowed
@@ -48,19 +46,17 @@ from api.settings import ApiSettings
 
 WS_SUBPROTOCOL = "agents-core"
 """The subprotocol the server accepts; offer it beside `api-key.<key>` (browsers need one)."""
-API_KEY_SUBPROTOCOL = "api-key."
-"""Prefix of the subprotocol that carries the API key: browsers cannot set WebSocket headers."""
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorResponse} for code in (400, 401, 404, 409, 410, 413, 422, 429, 502, 504)
 }
 
 router = APIRouter(
-    prefix="/runs", tags=["runs"], dependencies=[Depends(require_api_key)], responses=_ERRORS
+    prefix="/runs", tags=["runs"], dependencies=[Depends(require_principal)], responses=_ERRORS
 )
-# WebSockets check the origin and the key themselves: the key comes in the X-API-Key header or,
-# from browsers (which cannot set headers on them), in the subprotocol `api-key.<key>`; never in
-# the URL, which access logs keep.
+# WebSockets check the origin and the credential themselves: it comes in the Authorization or
+# X-API-Key header or, from browsers (which cannot set headers on them), in the subprotocol
+# `api-key.<key or token>`; never in the URL, which access logs keep.
 ws_router = APIRouter(prefix="/runs", tags=["runs"])
 
 
@@ -254,17 +250,16 @@ async def run_websocket(
     if not origin_allowed(websocket.headers, settings.cors_origin_list):
         await websocket.close(code=status.WS_1008_POLICY_VIOLATION, reason="origin not allowed")
         return
-    offered: list[str] = list(websocket.scope.get("subprotocols", []))
-    from_protocol = next(
-        (p.removeprefix(API_KEY_SUBPROTOCOL) for p in offered if p.startswith(API_KEY_SUBPROTOCOL)),
-        None,
-    )
     try:
-        check_api_key(settings, websocket.headers.get(API_KEY_HEADER) or from_protocol)
-    except ApiError:
-        await websocket.close(code=status.WS_1008_POLICY_VIOLATION, reason="unauthorized")
+        principal = await get_principal(websocket)
+    except ApiError as error:
+        if error.status == status.HTTP_401_UNAUTHORIZED:
+            code, reason = status.WS_1008_POLICY_VIOLATION, "unauthorized"
+        else:  # the token provider's keys could not be fetched
+            code, reason = status.WS_1013_TRY_AGAIN_LATER, "authentication unavailable"
+        await websocket.close(code=code, reason=reason)
         return
-    principal = get_principal(websocket)
+    offered: list[str] = list(websocket.scope.get("subprotocols", []))
     # Never echo the key's subprotocol back.
     await websocket.accept(subprotocol=WS_SUBPROTOCOL if WS_SUBPROTOCOL in offered else None)
     with contextlib.suppress(WebSocketDisconnect):

@@ -15,7 +15,7 @@ from agents_core.session.agent_session import (
     read_session,
     validate_session_id,
 )
-from api.deps import PrincipalDep, require_api_key
+from api.deps import PrincipalDep, require_principal
 from api.limits import MAX_NAME_CHARS
 from api.schemas import ErrorResponse, SessionHistory, SessionInfo
 
@@ -24,7 +24,7 @@ SessionId = Annotated[str, Path(max_length=MAX_NAME_CHARS)]
 router = APIRouter(
     prefix="/sessions",
     tags=["sessions"],
-    dependencies=[Depends(require_api_key)],
+    dependencies=[Depends(require_principal)],
     responses={401: {"model": ErrorResponse}, 422: {"model": ErrorResponse}},
 )
 
