@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 
+from agents_core.principals import LOCAL_PRINCIPAL_ID
 from agents_core.session.agent_session import (
     delete_session,
     list_sessions,
@@ -44,6 +45,7 @@ async def get_sessions(
             updated_at=meta.updated_at,
             title=meta.title,
             user_id=meta.user_id,
+            owner=meta.owner or LOCAL_PRINCIPAL_ID,
         )
         for meta in found
     ]
