@@ -35,6 +35,8 @@ FULL = {
     "fanout": 5,
     "turns": 30,
     "sessions": 60,
+    "auth": 300,
+    "auth_repeats": 3,
 }
 QUICK = {
     "overhead": 60,
@@ -47,10 +49,14 @@ QUICK = {
     "fanout": 2,
     "turns": 8,
     "sessions": 15,
+    "auth": 100,
+    "auth_repeats": 1,
 }
 
 
-BENCHMARKS = ["overhead", "imports", "render", "api", "sessions", "workflow", "turns", "suite"]
+BENCHMARKS = [
+    "overhead", "imports", "render", "api", "auth", "sessions", "workflow", "turns", "suite",
+]  # fmt: skip
 SESSION_URL_VARS = {"redis": "AGENTS_TEST_REDIS_URL", "postgresql": "AGENTS_TEST_POSTGRES_URL"}
 """session_throughput.py runs on SQLite always, on Redis / PostgreSQL when these name a server."""
 
@@ -133,6 +139,18 @@ def summary_rows(results: dict[str, Any]) -> list[list[object]]:
                         s[ratio_key],
                     ]
                 )
+    auth = results.get("auth_overhead", {})
+    for mode in ("api_key", "jwt"):
+        if mode in auth:
+            rows.append(
+                [
+                    f"auth_overhead requests/s, {mode}",
+                    f"{auth[mode]['rps']:.0f}",
+                    "no authentication",
+                    f"{auth['none']['rps']:.0f}",
+                    auth[mode]["overhead"],
+                ]
+            )
     for backend, by_name in results.get("session_throughput", {}).items():
         s = by_name["add/get AgentSession"]
         base = by_name["add/get bare SDK session"]
@@ -255,6 +273,10 @@ def main(argv: list[str] | None = None) -> int:
         api_args = [f"--requests={counts['api']}", f"--repeats={counts['api_repeats']}"]
         results.update(_run("api_throughput.py", api_args, env, work / "api.json"))
 
+    if "auth" in only:
+        auth_args = [f"--requests={counts['auth']}", f"--repeats={counts['auth_repeats']}"]
+        results.update(_run("auth_overhead.py", auth_args, env, work / "auth.json"))
+
     if "sessions" in only:
         sessions: dict[str, Any] = {}
         urls = {"sqlite": ""} | {
@@ -307,6 +329,7 @@ def main(argv: list[str] | None = None) -> int:
         "imports": "import_time",
         "render": "render_time",
         "api": "api_throughput",
+        "auth": "auth_overhead",
         "workflow": "workflow_overhead",
         "turns": "session_serialization",
         "suite": "suite_time",

@@ -11,6 +11,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from starlette.requests import HTTPConnection
 
 from agents_core.auth import (
+    NO_AUTHENTICATION,
     Authentication,
     AuthenticationError,
     Authenticator,
@@ -69,12 +70,20 @@ async def authenticate(connection: HTTPConnection) -> Authentication:
     if known is not None:
         return known
     authenticator: Authenticator = connection.app.state.authenticator
+    if not authenticator.required:  # every caller is local; headers are not read at all
+        connection.state.authentication = NO_AUTHENTICATION
+        connection.state.principal = NO_AUTHENTICATION.principal
+        return NO_AUTHENTICATION
     authorization = connection.headers.get("authorization")
     key = connection.headers.get(API_KEY_HEADER)
     if authorization is None and key is None and connection.scope["type"] == "websocket":
         offered = _subprotocol_credential(connection)  # a key or a token, like Bearer
         authorization = f"Bearer {offered}" if offered is not None else None
     try:
+        for header in ("authorization", API_KEY_HEADER):
+            if len(connection.headers.getlist(header)) > 1:
+                # Proxies and this server could each read a different one.
+                raise AuthenticationError(f"Send one {header} header, not several.")
         credential = credential_from_headers(authorization, key)
         result = await authenticator.authenticate(credential)
     except AuthenticationError as error:

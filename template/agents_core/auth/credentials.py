@@ -22,15 +22,18 @@ class Credential:
 def credential_from_headers(authorization: str | None, api_key: str | None) -> Credential | None:
     """The request's credential, None when it sends none.
 
-    AuthenticationError for a malformed one: another scheme than Bearer, an empty value, one
-    larger than MAX_CREDENTIAL_BYTES, or both headers with different values.
+    AuthenticationError for a malformed one: an empty value, one larger than
+    MAX_CREDENTIAL_BYTES, both headers with different values, or an Authorization header of
+    another scheme than Bearer and no X-API-Key (with X-API-Key, another scheme is left to
+    whoever set it: a proxy's Basic authentication, say).
     """
     bearer: str | None = None
     if authorization is not None:
         scheme, _, value = authorization.strip().partition(" ")
-        if scheme.lower() != "bearer":
+        if scheme.lower() == "bearer":
+            bearer = _checked(value.strip(), "Authorization: Bearer")
+        elif api_key is None:
             raise AuthenticationError(f"Unsupported Authorization scheme: {ACCEPTED}.")
-        bearer = _checked(value.strip(), "Authorization: Bearer")
     key = _checked(api_key.strip(), "X-API-Key") if api_key is not None else None
     if bearer is not None and key is not None and bearer != key:
         raise AuthenticationError("Authorization and X-API-Key carry different credentials.")

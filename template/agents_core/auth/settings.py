@@ -74,8 +74,9 @@ class AuthSettings(BaseSettings):
     jwt_roles_claim: str = Field(
         default="roles",
         min_length=1,
-        description="Claim holding the roles (a list or a space-separated string); dots walk "
-        "into objects, e.g. realm_access.roles (Keycloak).",
+        description="Claim holding the roles (a list or a space-separated string); a name with "
+        "dots is a claim of that name if the token has one, else a path into objects, e.g. "
+        "realm_access.roles (Keycloak).",
     )
     jwt_leeway_seconds: int = Field(
         default=30, ge=0, le=300, description="Clock skew allowed on exp, nbf and iat."

@@ -5,19 +5,31 @@ Checked, in this order: size (by the caller), the header's `alg` against `JWT_AL
 `JWT_SECRET` for HS*), then `exp` (required), `nbf`, `iat`, `iss` (when `JWT_ISSUER` is set) and
 `aud` (required) with `JWT_LEEWAY_SECONDS` of clock skew. The principal is the
 `JWT_PRINCIPAL_CLAIM` claim, the roles the `JWT_ROLES_CLAIM` claim.
+
+A client sends the same token with every request until it expires: a verified token is
+remembered (by its SHA-256, at most `VERIFIED_CACHE_SIZE` of them) until its `exp` and for at
+most `VERIFIED_CACHE_SECONDS`, so a signature is checked once a minute, not once per request.
 """
 
 from __future__ import annotations
 
+import hashlib
+import time
+from collections import OrderedDict
 from typing import Any
 
 import jwt
 from jwt import PyJWK
 
+from agents_core.auth.api_keys import DEFAULT_KEY_PRINCIPAL
 from agents_core.auth.errors import AuthenticationError
 from agents_core.auth.jwks import JwksCache
 from agents_core.auth.settings import SYMMETRIC_ALGORITHMS, AuthSettings
-from agents_core.principals import Principal, validate_principal_id
+from agents_core.principals import LOCAL_PRINCIPAL_ID, Principal, validate_principal_id
+
+RESERVED_PRINCIPALS = frozenset({LOCAL_PRINCIPAL_ID, DEFAULT_KEY_PRINCIPAL})
+VERIFIED_CACHE_SIZE = 4096
+VERIFIED_CACHE_SECONDS = 60.0
 
 _FAULTS: tuple[tuple[type[jwt.PyJWTError], str], ...] = (
     (jwt.ExpiredSignatureError, "The token has expired."),
@@ -56,9 +68,25 @@ class JwtVerifier:
         self.jwks = jwks
         required = ["exp", "aud", *(["iss"] if self._issuer else [])]
         self._options: dict[str, Any] = {"require": required}
+        self._verified: OrderedDict[bytes, tuple[float, Principal]] = OrderedDict()
 
     async def verify(self, token: str) -> Principal:
         """The token's principal; AuthenticationError saying why a token is refused."""
+        digest = hashlib.sha256(token.encode()).digest()
+        known = self._verified.get(digest)
+        if known is not None:
+            if time.time() < known[0]:
+                self._verified.move_to_end(digest)
+                return known[1]
+            del self._verified[digest]
+        principal, expires = await self._verify(token)
+        until = min(expires, time.time() + VERIFIED_CACHE_SECONDS)
+        self._verified[digest] = (until, principal)
+        if len(self._verified) > VERIFIED_CACHE_SIZE:
+            self._verified.popitem(last=False)
+        return principal
+
+    async def _verify(self, token: str) -> tuple[Principal, float]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
@@ -89,7 +117,8 @@ class JwtVerifier:
                 "The bearer token is not valid.",
             )
             raise AuthenticationError(message) from None
-        return Principal(self._principal(claims), self._roles(claims))
+        principal = Principal(self._principal(claims), self._roles(claims))
+        return principal, float(claims["exp"])
 
     async def _key(self, kid: str | None, algorithm: str) -> PyJWK | str:
         if algorithm in SYMMETRIC_ALGORITHMS:
@@ -107,14 +136,25 @@ class JwtVerifier:
                 "(JWT_PRINCIPAL_CLAIM) to name its principal."
             )
         try:
-            return validate_principal_id(value)
+            validate_principal_id(value)
         except ValueError as error:
             raise AuthenticationError(f"The token's {self._principal_claim!r}: {error}.") from None
+        if value in RESERVED_PRINCIPALS:
+            # They name the caller without credentials (and owner of records older than
+            # principals) and API_KEY's caller: an identity provider's user must not become them.
+            raise AuthenticationError(
+                f"The token's {self._principal_claim!r} is {value!r}, a name reserved for "
+                "callers without a token."
+            )
+        return value
 
     def _roles(self, claims: dict[str, Any]) -> frozenset[str]:
-        value: Any = claims
-        for step in self._roles_path:
-            value = value.get(step) if isinstance(value, dict) else None
+        # A claim named with dots (Auth0's "https://example.com/roles") first, else a path.
+        value: Any = claims.get(".".join(self._roles_path))
+        if value is None:
+            value = claims
+            for step in self._roles_path:
+                value = value.get(step) if isinstance(value, dict) else None
         if value is None:
             return frozenset()
         if isinstance(value, str):

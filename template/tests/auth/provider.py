@@ -7,6 +7,7 @@ import base64
 import hashlib
 import hmac
 import json
+import secrets
 import threading
 import time
 from collections.abc import Iterator
@@ -105,11 +106,16 @@ class Provider:
             "iat": now,
             "nbf": now,
             "exp": now + lifetime,
+            "jti": secrets.token_hex(8),  # every token differs, as a provider's do
         }
         payload.update(claims)
         algorithm = alg or ("RS256" if isinstance(key, RSAKey) else "ES256")
         header = {"alg": algorithm, "kid": kid, "typ": "JWT", **(extra_header or {})}
-        return jwt.encode(header, {k: v for k, v in payload.items() if v is not None}, key)
+        return jwt.encode(
+            {k: v for k, v in header.items() if v is not None},
+            {k: v for k, v in payload.items() if v is not None},
+            key,
+        )
 
 
 def provider_keys() -> dict[str, RSAKey | ECKey]:
