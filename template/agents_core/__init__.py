@@ -41,6 +41,7 @@ _EXPORTS: dict[str, str] = {
     "SafetyGuard": "agents_core.services.safety",
     "SafetyLimitExceeded": "agents_core.exceptions",
     "SessionBusyError": "agents_core.exceptions",
+    "SessionNotFound": "agents_core.exceptions",
     "SessionTurn": "agents_core.session.turn",
     "Settings": "agents_core.config",
     "StreamEvent": "agents_core.services.streaming",
@@ -93,6 +94,7 @@ __all__ = [
     "SafetyGuard",
     "SafetyLimitExceeded",
     "SessionBusyError",
+    "SessionNotFound",
     "SessionTurn",
     "Settings",
     "StreamEvent",
@@ -144,6 +146,7 @@ if TYPE_CHECKING:
         ModelCallError,
         SafetyLimitExceeded,
         SessionBusyError,
+        SessionNotFound,
         UnknownNameError,
     )
     from agents_core.llm.offline_model import OfflineModel

@@ -82,6 +82,24 @@ class SessionBusyError(AgentsCoreError):
         return (type(self), (self.session_id, self.waited))
 
 
+class SessionNotFound(AgentsCoreError, LookupError):
+    """No session is stored under the id for this principal.
+
+    Raised alike when nothing is stored and when the session belongs to another principal:
+    whether someone else's session exists is never revealed.
+    """
+
+    def __init__(self, session_id: str) -> None:
+        self.session_id = session_id
+        super().__init__(f"No session {session_id!r} is stored.")
+
+    def __str__(self) -> str:  # LookupError would otherwise print the repr
+        return str(self.args[0])
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.session_id,))
+
+
 class ApprovalError(AgentsCoreError):
     """A decision on a pending tool approval was refused.
 

@@ -42,7 +42,7 @@ from agents_core.exceptions import (
 from agents_core.models.context import AgentContext
 from agents_core.models.outputs.intent import IntentOutput
 from agents_core.observability.run_log import current_run_id, log_run, new_run_id, sdk_trace_id
-from agents_core.principals import LOCAL, Principal
+from agents_core.principals import LOCAL, LOCAL_PRINCIPAL_ID, Principal
 from agents_core.registry.agent_registry import AgentRegistry
 from agents_core.registry.guardrail_registry import GuardrailCheck, register_guardrail
 from agents_core.services.routing import IntentRouter, read_structured_output
@@ -83,7 +83,9 @@ class _RunState:
     async def turn_for(self, session: AgentSession) -> SessionTurn:
         turn = self.turns.get(session.session_id)
         if turn is None:
-            turn = await self.stack.enter_async_context(session.turn(self.query))
+            turn = await self.stack.enter_async_context(
+                session.turn(self.query, principal=self.principal)
+            )
             self.turns[session.session_id] = turn
             if self.resumed is not None and session.session_id in self.resumed.paused.turns:
                 # The paused turn's items so far (its user message first), after whatever
@@ -311,6 +313,7 @@ class AgentOrchestrator:
         try:
             with _observed(state, type(self).__name__) as record:
                 data = dict(state.context_data)
+                await self._authorize_session(state)
                 if state.resumed is None:
                     await self.check_input(state.query, data)
                 try:
@@ -326,6 +329,26 @@ class AgentOrchestrator:
         finally:
             _current_run.reset(token)
             await state.aclose()
+
+    async def _authorize_session(self, state: _RunState) -> None:
+        """SessionNotFound, before anything runs, when the run's session is another's.
+
+        The session is kept for `setup_session()`; its turn checks again under the lock (a
+        new id taken by another principal meanwhile).
+        """
+        if state.session_id is None:
+            return
+        session = self._open_session(state, state.session_id)
+        await session.authorize(state.principal)
+
+    async def authorize_session(self, session_id: str, principal: Principal = LOCAL) -> None:
+        """Raise SessionNotFound when `session_id` is stored and is not `principal`'s.
+
+        `run()` and `stream()` check it themselves; a door that must answer before it starts
+        streaming (an HTTP status) calls this first.
+        """
+        async with AgentSession(validate_session_id(session_id)) as session:
+            await session.authorize(principal)
 
     # -- approvals -----------------------------------------------------------------------------
 
@@ -366,6 +389,7 @@ class AgentOrchestrator:
                     digest=digest(payload),
                     expires_at=expires_at,
                     approvals={entry.approval_id: ("pending", None) for entry in run.approvals},
+                    owner=state.principal.id,
                 )
             )
         finally:
@@ -377,22 +401,41 @@ class AgentOrchestrator:
                 state.streaming.emit("approval_required", data.pop("agent"), **data)
         return pending
 
-    async def approve(self, run_id: str, approval_id: str) -> Any:
+    async def approve(self, run_id: str, approval_id: str, *, principal: Principal = LOCAL) -> Any:
         """Approve a pending tool call; resumes the run once every call of its pause is decided.
 
         Returns what `run()` returns: the outcome, or the next `PendingApproval`.
         """
-        return await self.resume(run_id, approval_id, approved=True)
+        return await self.resume(run_id, approval_id, approved=True, principal=principal)
 
-    async def reject(self, run_id: str, approval_id: str, reason: str | None = None) -> Any:
+    async def reject(
+        self,
+        run_id: str,
+        approval_id: str,
+        reason: str | None = None,
+        *,
+        principal: Principal = LOCAL,
+    ) -> Any:
         """Reject a pending tool call: the model reads the SDK's refusal (with `reason`)."""
-        return await self.resume(run_id, approval_id, approved=False, reason=reason)
+        return await self.resume(
+            run_id, approval_id, approved=False, reason=reason, principal=principal
+        )
 
     async def resume(
-        self, run_id: str, approval_id: str, *, approved: bool, reason: str | None = None
+        self,
+        run_id: str,
+        approval_id: str,
+        *,
+        approved: bool,
+        reason: str | None = None,
+        principal: Principal = LOCAL,
     ) -> Any:
         """Decide one approval of a paused run (see `approve`/`reject`); ApprovalError when the
-        approval is unknown, already decided, expired, or its stored run does not verify."""
+        approval is unknown, already decided, expired, or its stored run does not verify.
+
+        Only the principal whose run paused (or role admin) decides; to anyone else the run is
+        unknown, as a run id that never paused. The resumed run runs as its owner.
+        """
         validate_run_id(run_id)
         if reason is not None and len(reason) > MAX_REASON_CHARS:
             raise ValueError(
@@ -415,7 +458,11 @@ class AgentOrchestrator:
         store = open_approval_store()
         try:
             stored = await store.load(run_id)
-            if stored is None or approval_id not in stored.approvals:
+            if (
+                stored is None
+                or not principal.may_access(stored.owner)
+                or approval_id not in stored.approvals
+            ):
                 raise unknown
             status = stored.approvals[approval_id][0]
             if stored.status == "expired" or status == "expired":
@@ -450,7 +497,9 @@ class AgentOrchestrator:
                 return waiting[0]
             if not await store.transition(run_id, "paused", "resuming"):
                 raise _decided(run_id, approval_id, decision)
-            state = self._open_run(paused.query, paused.session_id, self.streaming, run_id)
+            owner = stored.owner or LOCAL_PRINCIPAL_ID
+            runs_as = principal if principal.id == owner else Principal(owner)
+            state = self._open_run(paused.query, paused.session_id, self.streaming, run_id, runs_as)
             state.context_data = dict(paused.context_data)
             state.resumed = _Resumed(
                 paused=paused,
@@ -549,6 +598,7 @@ class AgentOrchestrator:
                 with _observed(state, type(self).__name__) as record:
                     try:
                         data = dict(context_data or {})
+                        await self._authorize_session(state)
                         await self.check_input(user_query, data)
                         try:
                             outcome = await self.execute(user_query, data)
@@ -638,6 +688,9 @@ class AgentOrchestrator:
         except TypeError:
             context = self.setup_context(**context_data)  # raises the error listing the fields
         context.user_query = user_query
+        state = _current_run.get()
+        if state is not None:  # the run's principal, whatever context_data said
+            context.principal = state.principal
         for definition in self.runner.factory.guardrails.get_many(names):
             outcome = definition.check(context, user_query)
             if inspect.isawaitable(outcome):
@@ -652,11 +705,21 @@ class AgentOrchestrator:
         """The session of this run: the id passed to `run()`, else a new one."""
         state = _current_run.get()
         chosen = session_id or (state.session_id if state else None) or uuid.uuid4().hex
-        if state is not None and state.session_id is None:
+        if state is None:
+            return AgentSession(chosen, max_items=self.session_max_items)
+        if state.session_id is None:
             state.session_id = chosen
-        session = AgentSession(chosen, max_items=self.session_max_items)
-        if state is not None:
-            state.sessions.append(session)
+        return self._open_session(state, chosen)
+
+    def _open_session(self, state: _RunState, session_id: str) -> AgentSession:
+        """The run's session of that id (one object per id), created for the run's principal."""
+        for session in state.sessions:
+            if session.session_id == session_id:
+                return session
+        session = AgentSession(
+            session_id, max_items=self.session_max_items, owner=state.principal.id
+        )
+        state.sessions.append(session)
         return session
 
     def setup_context(self, **context_data: Any) -> AgentContext:

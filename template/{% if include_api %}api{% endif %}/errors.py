@@ -26,6 +26,7 @@ from agents_core.exceptions import (
     ModelCallError,
     SafetyLimitExceeded,
     SessionBusyError,
+    SessionNotFound,
     UnknownNameError,
 )
 from agents_core.llm.faults import fault_of
@@ -103,6 +104,8 @@ def from_core_error(error: AgentsCoreError | ValueError) -> ApiError:
             str(error),
             {"name": error.name, "known": error.known},
         )
+    if isinstance(error, SessionNotFound):  # unknown, or another principal's: not told apart
+        return ApiError(404, "session_not_found", str(error), {"session_id": error.session_id})
     if isinstance(error, InvalidSessionIdError):
         return ApiError(422, "invalid_session_id", str(error))
     if isinstance(error, GuardrailTripped):

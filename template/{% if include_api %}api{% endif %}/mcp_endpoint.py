@@ -6,7 +6,8 @@ like every other route's (`api.deps.authenticate`: an API key or a bearer token 
 configured) and the principal is on the request's state for the tools; only allowed hosts are
 answered and browser pages of other origins are refused (`api.hosts`, `api.origins`). Runs go
 through the orchestrator factory the routes use (`api.deps.get_orchestrator_factory`, overrides
-included).
+included). Each call runs as the request's principal (the one `authenticate` found), as the
+routes do.
 """
 
 from __future__ import annotations
@@ -25,8 +26,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from agents_core.exceptions import ConfigurationError
 from agents_core.mcp.exposure import agents_mcp_server
 from agents_core.orchestrator import AgentOrchestrator
+from agents_core.principals import Principal
 from api.deps import authenticate, get_orchestrator_factory
 from api.errors import ApiError, error_json
 from api.origins import origin_allowed
@@ -67,7 +70,7 @@ def install_mcp(app: FastAPI, settings: ApiSettings) -> None:
         factory = app.dependency_overrides.get(get_orchestrator_factory, get_orchestrator_factory)
         return factory()(agent)  # type: ignore[no-any-return]
 
-    server = agents_mcp_server(orchestrator=orchestrator)
+    server = agents_mcp_server(orchestrator=orchestrator, principal_of=_principal_of)
     # Host and Origin are checked by the app (api.hosts, ALLOWED_HOSTS) and `_RequirePrincipal`,
     # as for every route; the SDK still checks the Content-Type.
     security = TransportSecuritySettings(enable_dns_rebinding_protection=False)
@@ -84,6 +87,16 @@ def install_mcp(app: FastAPI, settings: ApiSettings) -> None:
         Route(MCP_PATH, endpoint, methods=["GET", "POST", "DELETE"], include_in_schema=False)
     )
     app.state.mcp_server = server
+
+
+def _principal_of(request: Any) -> Principal:
+    """The principal of an MCP call: its HTTP request's, as for every route."""
+    # `_RequirePrincipal` authenticated the request before the MCP app saw it.
+    principal = getattr(getattr(request, "state", None), "principal", None)
+    if not isinstance(request, HTTPConnection) or not isinstance(principal, Principal):
+        # Never run a call as nobody in particular.
+        raise ConfigurationError("The MCP call carries no authenticated request.")
+    return principal
 
 
 @asynccontextmanager

@@ -121,6 +121,9 @@ class SessionInfo(BaseModel):
     updated_at: float
     title: str | None = None
     user_id: str | None = None
+    owner: str = Field(
+        default="local", description="Id of the principal the session belongs to (admins see all)."
+    )
 
 
 class SessionHistory(BaseModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from sqlalchemy import Column, Float, MetaData, String, Table, Text, delete, select, update
+from sqlalchemy import Column, Float, MetaData, String, Table, Text, delete, select, text, update
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from agents_core.approvals.store import StoredRun
@@ -23,6 +23,7 @@ _runs = Table(
     Column("digest", String, nullable=False),
     Column("expires_at", Float, nullable=False, index=True),
     Column("status", String, nullable=False),
+    Column("owner", String, nullable=True),
 )
 _approvals = Table(
     "agents_core_approvals",
@@ -48,6 +49,10 @@ class PostgresApprovalStore:
         if self.url not in _created:
             async with self.engine.begin() as conn:
                 await conn.run_sync(_metadata.create_all)
+                # A table created before paused runs had owners gets the column.
+                await conn.execute(
+                    text(f"ALTER TABLE {_runs.name} ADD COLUMN IF NOT EXISTS owner VARCHAR")
+                )
             _created.add(self.url)
 
     async def save(self, run: StoredRun) -> None:
@@ -66,6 +71,7 @@ class PostgresApprovalStore:
                     digest=run.digest,
                     expires_at=run.expires_at,
                     status=run.status,
+                    owner=run.owner,
                 )
             )
             if run.approvals:
@@ -98,6 +104,7 @@ class PostgresApprovalStore:
                 digest=row.digest,
                 expires_at=row.expires_at,
                 status=row.status,
+                owner=row.owner,
             )
             query = (
                 select(_approvals.c.approval_id, _approvals.c.status, _approvals.c.reason)

@@ -52,6 +52,7 @@ class RedisApprovalStore:
                     "digest": run.digest,
                     "expires_at": repr(run.expires_at),
                     "status": run.status,
+                    **({"owner": run.owner} if run.owner is not None else {}),
                 },
             )
             pipe.hset(
@@ -79,6 +80,7 @@ class RedisApprovalStore:
             digest=fields["digest"],
             expires_at=float(fields["expires_at"]),
             status=fields["status"],
+            owner=fields.get("owner"),
         )
         for aid, (status, reason) in values.items():
             run.approvals[aid] = (status, reason)

@@ -68,8 +68,16 @@ class SQLiteApprovalStore:
             )
             conn.execute(
                 f"INSERT OR REPLACE INTO {RUNS_TABLE} (run_id, session_id, payload, digest, "
-                "expires_at, status) VALUES (?, ?, ?, ?, ?, ?)",
-                (run.run_id, run.session_id, run.payload, run.digest, run.expires_at, run.status),
+                "expires_at, status, owner) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    run.run_id,
+                    run.session_id,
+                    run.payload,
+                    run.digest,
+                    run.expires_at,
+                    run.status,
+                    run.owner,
+                ),
             )
             conn.executemany(
                 f"INSERT OR REPLACE INTO {APPROVALS_TABLE} (approval_id, run_id, status, reason) "
@@ -82,13 +90,14 @@ class SQLiteApprovalStore:
     async def load(self, run_id: str) -> StoredRun | None:
         def work(conn: sqlite3.Connection) -> StoredRun | None:
             row = conn.execute(
-                f"SELECT run_id, session_id, payload, digest, expires_at, status FROM {RUNS_TABLE} "
-                "WHERE run_id = ?",
+                "SELECT run_id, session_id, payload, digest, expires_at, status, owner "
+                f"FROM {RUNS_TABLE} WHERE run_id = ?",
                 (run_id,),
             ).fetchone()
             if row is None:
                 return None
-            run = StoredRun(*row)
+            run_id_, session_id, payload, digest, expires_at, status, owner = row
+            run = StoredRun(run_id_, session_id, payload, digest, expires_at, status, owner=owner)
             for aid, status, reason in conn.execute(
                 f"SELECT approval_id, status, reason FROM {APPROVALS_TABLE} WHERE run_id = ? "
                 "ORDER BY rowid",
@@ -144,8 +153,11 @@ def _create(conn: sqlite3.Connection) -> None:
     conn.execute(
         f"CREATE TABLE IF NOT EXISTS {RUNS_TABLE} (run_id TEXT PRIMARY KEY, session_id TEXT NOT "
         "NULL, payload TEXT NOT NULL, digest TEXT NOT NULL, expires_at REAL NOT NULL, "
-        "status TEXT NOT NULL)"
+        "status TEXT NOT NULL, owner TEXT)"
     )
+    columns = {row[1] for row in conn.execute(f"PRAGMA table_info({RUNS_TABLE})")}
+    if "owner" not in columns:  # a database written before paused runs had owners
+        conn.execute(f"ALTER TABLE {RUNS_TABLE} ADD COLUMN owner TEXT")
     conn.execute(
         f"CREATE TABLE IF NOT EXISTS {APPROVALS_TABLE} (approval_id TEXT PRIMARY KEY, "
         "run_id TEXT NOT NULL, status TEXT NOT NULL, reason TEXT)"

@@ -1,4 +1,8 @@
-"""Run an agent: JSON, Server-Sent Events, or a WebSocket; all three share the event shape."""
+"""Run an agent: JSON, Server-Sent Events, or a WebSocket; all three share the event shape.
+
+Every run is the caller's (`PrincipalDep`): agents_core refuses another principal's session or
+paused run as unknown (404 `session_not_found` / `approval_not_found`).
+"""
 
 from __future__ import annotations
 
@@ -16,11 +20,13 @@ from agents_core.approvals.paused_run import paused_workflow
 from agents_core.exceptions import AgentsCoreError
 from agents_core.observability.run_log import new_run_id
 from agents_core.orchestrator import AgentOrchestrator, RoutingOrchestrator, validate_run_id
+from agents_core.principals import Principal
 from agents_core.session.agent_session import validate_session_id
 from agents_core.utils.messages import to_text
 from api.context import context_data
 from api.deps import (
     OrchestratorFactoryDep,
+    PrincipalDep,
     SettingsDep,
     get_principal,
     require_principal,
@@ -83,15 +89,18 @@ async def create_run(
     factory: OrchestratorFactoryDep,
     request: Request,
     response: Response,
+    principal: PrincipalDep,
 ) -> RunResponse:
-    """Run to the end and return the final output (structured outputs as JSON objects)."""
+    """Run to the end and return the final output (structured outputs as JSON objects).
+
+    404 `session_not_found` when `session_id` is another principal's."""
     orchestrator, data = _prepare(body, settings, factory)
     run_id = new_run_id()
     remember_run_id(request, run_id)  # error responses carry it too
     response.headers[RUN_ID_HEADER] = run_id
     try:
         outcome = await orchestrator.run(
-            body.input, data, session_id=body.session_id, run_id=run_id
+            body.input, data, session_id=body.session_id, run_id=run_id, principal=principal
         )
     except ValueError as error:
         raise from_core_error(error) from error
@@ -124,14 +133,16 @@ def _response(outcome: Any, run_id: str, session_id: str | None) -> RunResponse:
     )
 
 
-async def _paused_orchestrator(run_id: str, factory: OrchestratorFactoryDep) -> AgentOrchestrator:
-    """The orchestrator that paused `run_id` (any, for a run id that paused nothing: its
-    decision is then refused as unknown)."""
+async def _paused_orchestrator(
+    run_id: str, factory: OrchestratorFactoryDep, principal: Principal
+) -> AgentOrchestrator:
+    """The orchestrator that paused `run_id` (any, for a run id that paused nothing or is
+    another principal's: its decision is then refused as unknown)."""
     try:
         validate_run_id(run_id)
     except ValueError as error:
         raise from_core_error(error) from error
-    found = await paused_workflow(run_id)
+    found = await paused_workflow(run_id, principal)
     if found is None:
         return factory(None)
     workflow, default_agent = found
@@ -145,14 +156,16 @@ async def approve_run(
     factory: OrchestratorFactoryDep,
     request: Request,
     response: Response,
+    principal: PrincipalDep,
 ) -> RunResponse:
     """Approve the paused run's tool call and resume it: the final answer, or the next pending
-    approval. 404 unknown approval, 409 already decided, 410 expired."""
-    orchestrator = await _paused_orchestrator(run_id, factory)  # validates run_id first
+    approval. 404 unknown approval (or another principal's run), 409 already decided,
+    410 expired."""
+    orchestrator = await _paused_orchestrator(run_id, factory, principal)  # validates run_id
     remember_run_id(request, run_id)
     response.headers[RUN_ID_HEADER] = run_id
     try:
-        outcome = await orchestrator.approve(run_id, body.approval_id)
+        outcome = await orchestrator.approve(run_id, body.approval_id, principal=principal)
     except ValueError as error:
         raise from_core_error(error) from error
     return _response(outcome, run_id, None)
@@ -165,24 +178,33 @@ async def reject_run(
     factory: OrchestratorFactoryDep,
     request: Request,
     response: Response,
+    principal: PrincipalDep,
 ) -> RunResponse:
     """Reject the paused run's tool call (the model reads the refusal and `reason`) and resume
     it. Same answers and errors as approve."""
-    orchestrator = await _paused_orchestrator(run_id, factory)  # validates run_id first
+    orchestrator = await _paused_orchestrator(run_id, factory, principal)  # validates run_id
     remember_run_id(request, run_id)
     response.headers[RUN_ID_HEADER] = run_id
     try:
-        outcome = await orchestrator.reject(run_id, body.approval_id, body.reason)
+        outcome = await orchestrator.reject(
+            run_id, body.approval_id, body.reason, principal=principal
+        )
     except ValueError as error:
         raise from_core_error(error) from error
     return _response(outcome, run_id, None)
 
 
 async def _sse(
-    orchestrator: AgentOrchestrator, body: RunRequest, data: dict[str, Any], run_id: str
+    orchestrator: AgentOrchestrator,
+    body: RunRequest,
+    data: dict[str, Any],
+    run_id: str,
+    principal: Principal,
 ) -> AsyncIterator[ServerSentEvent]:
     # aclosing: a client that goes away closes this generator, which cancels the run.
-    stream = orchestrator.stream(body.input, data, session_id=body.session_id, run_id=run_id)
+    stream = orchestrator.stream(
+        body.input, data, session_id=body.session_id, run_id=run_id, principal=principal
+    )
     async with contextlib.aclosing(stream) as events:
         async for event in events:
             yield ServerSentEvent(data=event.sse_data(), event=event.type, id=str(event.seq))
@@ -193,18 +215,25 @@ async def _sse(
     response_class=EventSourceResponse,
     responses={200: {"content": {"text/event-stream": {}}}},
 )
-def stream_run(
-    body: RunRequest, settings: SettingsDep, factory: OrchestratorFactoryDep, request: Request
+async def stream_run(
+    body: RunRequest,
+    settings: SettingsDep,
+    factory: OrchestratorFactoryDep,
+    request: Request,
+    principal: PrincipalDep,
 ) -> EventSourceResponse:
     """Stream the run as Server-Sent Events: event name = type, data = the event's JSON.
 
     Failures during the run arrive as an `error` event; the last event is always `done`.
+    Another principal's `session_id` is a 404 `session_not_found` before the stream starts.
     """
     orchestrator, data = _prepare(body, settings, factory)
     run_id = new_run_id()
     remember_run_id(request, run_id)
+    if body.session_id is not None:
+        await orchestrator.authorize_session(body.session_id, principal)
     return EventSourceResponse(
-        _sse(orchestrator, body, data, run_id), headers={RUN_ID_HEADER: run_id}
+        _sse(orchestrator, body, data, run_id, principal), headers={RUN_ID_HEADER: run_id}
     )
 
 
@@ -222,7 +251,7 @@ async def run_websocket(
         await websocket.close(code=status.WS_1008_POLICY_VIOLATION, reason="origin not allowed")
         return
     try:
-        await get_principal(websocket)
+        principal = await get_principal(websocket)
     except ApiError as error:
         if error.status == status.HTTP_401_UNAUTHORIZED:
             code, reason = status.WS_1008_POLICY_VIOLATION, "unauthorized"
@@ -257,6 +286,8 @@ async def run_websocket(
             try:
                 body = RunRequest.model_validate_json(message)
                 orchestrator, data = _prepare(body, settings, factory)
+                if body.session_id is not None:  # another's: the error frame, as unknown
+                    await orchestrator.authorize_session(body.session_id, principal)
             except ValidationError as error:
                 details = validation_details(error.errors())
                 await websocket.send_text(
@@ -269,7 +300,9 @@ async def run_websocket(
                     error_json(api_error.code, api_error.message, api_error.details)
                 )
                 continue
-            stream = orchestrator.stream(body.input, data, session_id=body.session_id)
+            stream = orchestrator.stream(
+                body.input, data, session_id=body.session_id, principal=principal
+            )
             async with contextlib.aclosing(stream) as events:
                 async for event in events:
                     await websocket.send_json(event.to_json())
