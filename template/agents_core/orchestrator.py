@@ -6,10 +6,11 @@ import asyncio
 import contextlib
 import dataclasses
 import inspect
+import logging
 import re
 import time
 import uuid
-from collections.abc import AsyncGenerator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,9 +39,16 @@ from agents_core.exceptions import (
     GuardrailTripped,
     ModelCallError,
 )
+from agents_core.limits.limiter import admit, record_tokens
 from agents_core.models.context import AgentContext
 from agents_core.models.outputs.intent import IntentOutput
-from agents_core.observability.run_log import current_run_id, log_run, new_run_id, sdk_trace_id
+from agents_core.observability.run_log import (
+    current_run_id,
+    log_run,
+    new_run_id,
+    sdk_trace_id,
+    token_usage,
+)
 from agents_core.principals import LOCAL, Principal
 from agents_core.registry.agent_registry import AgentRegistry
 from agents_core.registry.guardrail_registry import GuardrailCheck, register_guardrail
@@ -120,6 +128,9 @@ class _Resumed:
     replay: dict[int, dict[str, Any]] = field(default_factory=dict)
 
 
+logger = logging.getLogger(__name__)
+
+
 @dataclass
 class _RunRecord:
     """How a run ended, for its log line and its trace: ok | refused | error | cancelled."""
@@ -127,6 +138,8 @@ class _RunRecord:
     outcome: str = "error"
     error: str | None = None
     agent: str | None = None
+    tokens: dict[str, int] = field(default_factory=dict)
+    """Model tokens the run's agents used: `input`, `output` (as the models reported them)."""
 
     def failed(self, error: BaseException) -> None:
         if isinstance(error, GuardrailTripped):
@@ -138,14 +151,17 @@ class _RunRecord:
         self.error = f"{type(error).__name__}: {error}"
 
 
-@contextlib.contextmanager
-def _observed(state: _RunState, workflow: str) -> Iterator[_RunRecord]:
-    """The run's trace (`trace_<run id>`, grouped by session) and its log line at the end.
+@contextlib.asynccontextmanager
+async def _observed(state: _RunState, workflow: str) -> AsyncIterator[_RunRecord]:
+    """The run's trace (`trace_<run id>`, grouped by session) and its log line at the end,
+    both with the model tokens the run used, which count against its principal's budget.
 
     Inside an SDK trace that is already open (a run inside a workflow's run) the run's agents
     join that trace instead.
     """
     record = _RunRecord()
+    outer_tokens = token_usage.get()  # an eval counting the tokens of the runs it makes
+    tokens_token = token_usage.set(record.tokens)
     metadata: dict[str, Any] = {"run_id": state.run_id}
     sdk_trace = None
     if get_current_trace() is None:
@@ -164,7 +180,17 @@ def _observed(state: _RunState, workflow: str) -> Iterator[_RunRecord]:
         record.failed(error)
         raise
     finally:
-        metadata |= {"session_id": state.session_id, "outcome": record.outcome}
+        token_usage.reset(tokens_token)
+        input_tokens, output_tokens = record.tokens.get("input", 0), record.tokens.get("output", 0)
+        if outer_tokens is not None:
+            outer_tokens["input"] = outer_tokens.get("input", 0) + input_tokens
+            outer_tokens["output"] = outer_tokens.get("output", 0) + output_tokens
+        metadata |= {
+            "session_id": state.session_id,
+            "outcome": record.outcome,
+            "input_tokens": input_tokens,
+            "output_tokens": output_tokens,
+        }
         if sdk_trace is not None:
             sdk_trace.finish(reset_current=True)
         current_run_id.reset(token)
@@ -175,7 +201,22 @@ def _observed(state: _RunState, workflow: str) -> Iterator[_RunRecord]:
             duration_s=time.perf_counter() - started,
             outcome=record.outcome,
             error=record.error,
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
         )
+        if input_tokens + output_tokens:
+            await _count_tokens(state, input_tokens + output_tokens)
+
+
+async def _count_tokens(state: _RunState, tokens: int) -> None:
+    """Add the run's tokens to its principal's day. A store that fails is logged, not raised:
+    the run's outcome, already decided, must not be replaced by a bookkeeping error."""
+    try:
+        await asyncio.shield(record_tokens(state.principal, tokens))
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        logger.exception("run %s: its %d model tokens could not be counted", state.run_id, tokens)
 
 
 class _RunFailed(Exception):
@@ -290,16 +331,19 @@ class AgentOrchestrator:
 
         `run_id` (32 hex digits, default: a new one) names the run in its log line and trace;
         `principal` is who the run is for (the CLI's and an unauthenticated API's: `local`).
+        `LimitExceeded` when the principal is over RATE_LIMIT_PER_MINUTE or
+        TOKEN_BUDGET_PER_DAY (checked before anything else runs).
         """
         state = self._open_run(user_query, session_id, self.streaming, run_id, principal)
         state.context_data = dict(context_data or {})
+        await admit(principal)
         return await self._drive(state)
 
     async def _drive(self, state: _RunState) -> Any:
         """Run `execute()` in `state`; its outcome, or the first `PendingApproval` on a pause."""
         token = _current_run.set(state)
         try:
-            with _observed(state, type(self).__name__) as record:
+            async with _observed(state, type(self).__name__) as record:
                 data = dict(state.context_data)
                 if state.resumed is None:
                     await self.check_input(state.query, data)
@@ -367,22 +411,41 @@ class AgentOrchestrator:
                 state.streaming.emit("approval_required", data.pop("agent"), **data)
         return pending
 
-    async def approve(self, run_id: str, approval_id: str) -> Any:
+    async def approve(self, run_id: str, approval_id: str, *, principal: Principal = LOCAL) -> Any:
         """Approve a pending tool call; resumes the run once every call of its pause is decided.
 
         Returns what `run()` returns: the outcome, or the next `PendingApproval`.
         """
-        return await self.resume(run_id, approval_id, approved=True)
+        return await self.resume(run_id, approval_id, approved=True, principal=principal)
 
-    async def reject(self, run_id: str, approval_id: str, reason: str | None = None) -> Any:
+    async def reject(
+        self,
+        run_id: str,
+        approval_id: str,
+        reason: str | None = None,
+        *,
+        principal: Principal = LOCAL,
+    ) -> Any:
         """Reject a pending tool call: the model reads the SDK's refusal (with `reason`)."""
-        return await self.resume(run_id, approval_id, approved=False, reason=reason)
+        return await self.resume(
+            run_id, approval_id, approved=False, reason=reason, principal=principal
+        )
 
     async def resume(
-        self, run_id: str, approval_id: str, *, approved: bool, reason: str | None = None
+        self,
+        run_id: str,
+        approval_id: str,
+        *,
+        approved: bool,
+        reason: str | None = None,
+        principal: Principal = LOCAL,
     ) -> Any:
         """Decide one approval of a paused run (see `approve`/`reject`); ApprovalError when the
-        approval is unknown, already decided, expired, or its stored run does not verify."""
+        approval is unknown, already decided, expired, or its stored run does not verify.
+
+        A decision counts as one request of `principal` (who decides, and whom the resumed run
+        is for): `LimitExceeded` over a limit, before the decision is recorded.
+        """
         validate_run_id(run_id)
         if reason is not None and len(reason) > MAX_REASON_CHARS:
             raise ValueError(
@@ -428,6 +491,7 @@ class AgentOrchestrator:
                     f"Run {run_id} was paused by {paused.workflow}, not {type(self).__qualname__}.",
                     run_id=run_id,
                 )
+            await admit(principal)
             decision = "approved" if approved else "rejected"
             before = await store.decide(run_id, approval_id, decision, reason)
             if before == "unknown":
@@ -440,7 +504,9 @@ class AgentOrchestrator:
                 return waiting[0]
             if not await store.transition(run_id, "paused", "resuming"):
                 raise _decided(run_id, approval_id, decision)
-            state = self._open_run(paused.query, paused.session_id, self.streaming, run_id)
+            state = self._open_run(
+                paused.query, paused.session_id, self.streaming, run_id, principal
+            )
             state.context_data = dict(paused.context_data)
             state.resumed = _Resumed(
                 paused=paused,
@@ -525,18 +591,21 @@ class AgentOrchestrator:
         `run_start` and `done` carry the run's `run_id`.
 
         Errors are reported as an `error` event (with the exception type as `code`), never
-        raised into the consumer; closing the iterator cancels the run (nothing is stored).
+        raised into the consumer, except those that refuse the run before its first event:
+        a bad argument (ValueError) and `LimitExceeded`. Closing the iterator cancels the run
+        (nothing is stored).
         """
         queue: asyncio.Queue[StreamEvent] = asyncio.Queue()
         helper = StreamingHelper(queue.put_nowait)
         state = self._open_run(user_query, session_id, helper, run_id, principal)
         state.context_data = dict(context_data or {})
+        await admit(principal)  # raised before the first event: the run never started
         helper.emit("run_start", query=user_query, session_id=state.session_id, run_id=state.run_id)
 
         async def work() -> None:
             token = _current_run.set(state)
             try:
-                with _observed(state, type(self).__name__) as record:
+                async with _observed(state, type(self).__name__) as record:
                     try:
                         data = dict(context_data or {})
                         await self.check_input(user_query, data)

@@ -131,3 +131,18 @@ class SessionHistory(BaseModel):
 class Health(BaseModel):
     status: str
     checks: dict[str, str] = Field(default_factory=dict)
+
+
+class UsageWindow(BaseModel):
+    used: int = Field(description="Counted in the current window.")
+    limit: int | None = Field(description="The limit of the window; null: unlimited.")
+    window: str = Field(description="`minute`, or `day (UTC)`.")
+    resets_at: str = Field(description="When the window ends (ISO 8601, UTC).")
+
+
+class UsageResponse(BaseModel):
+    """The caller's own usage (RATE_LIMIT_PER_MINUTE, TOKEN_BUDGET_PER_DAY)."""
+
+    principal: str
+    requests: UsageWindow = Field(description="Runs and approval decisions this minute.")
+    tokens: UsageWindow = Field(description="Model tokens (input + output) today (UTC).")

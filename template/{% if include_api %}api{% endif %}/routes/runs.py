@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response, WebSocket, WebSocketDisconnect, status
@@ -16,12 +16,14 @@ from agents_core.approvals.paused_run import paused_workflow
 from agents_core.exceptions import AgentsCoreError
 from agents_core.observability.run_log import new_run_id
 from agents_core.orchestrator import AgentOrchestrator, RoutingOrchestrator, validate_run_id
+from agents_core.services.streaming import StreamEvent
 from agents_core.session.agent_session import validate_session_id
 from agents_core.utils.messages import to_text
 from api.context import context_data
 from api.deps import (
     API_KEY_HEADER,
     OrchestratorFactoryDep,
+    PrincipalDep,
     SettingsDep,
     check_api_key,
     require_api_key,
@@ -86,15 +88,18 @@ async def create_run(
     factory: OrchestratorFactoryDep,
     request: Request,
     response: Response,
+    principal: PrincipalDep,
 ) -> RunResponse:
-    """Run to the end and return the final output (structured outputs as JSON objects)."""
+    """Run to the end and return the final output (structured outputs as JSON objects).
+
+    429 with `Retry-After` when the caller is over a limit (no model is called)."""
     orchestrator, data = _prepare(body, settings, factory)
     run_id = new_run_id()
     remember_run_id(request, run_id)  # error responses carry it too
     response.headers[RUN_ID_HEADER] = run_id
     try:
         outcome = await orchestrator.run(
-            body.input, data, session_id=body.session_id, run_id=run_id
+            body.input, data, session_id=body.session_id, run_id=run_id, principal=principal
         )
     except ValueError as error:
         raise from_core_error(error) from error
@@ -148,6 +153,7 @@ async def approve_run(
     factory: OrchestratorFactoryDep,
     request: Request,
     response: Response,
+    principal: PrincipalDep,
 ) -> RunResponse:
     """Approve the paused run's tool call and resume it: the final answer, or the next pending
     approval. 404 unknown approval, 409 already decided, 410 expired."""
@@ -155,7 +161,7 @@ async def approve_run(
     remember_run_id(request, run_id)
     response.headers[RUN_ID_HEADER] = run_id
     try:
-        outcome = await orchestrator.approve(run_id, body.approval_id)
+        outcome = await orchestrator.approve(run_id, body.approval_id, principal=principal)
     except ValueError as error:
         raise from_core_error(error) from error
     return _response(outcome, run_id, None)
@@ -168,6 +174,7 @@ async def reject_run(
     factory: OrchestratorFactoryDep,
     request: Request,
     response: Response,
+    principal: PrincipalDep,
 ) -> RunResponse:
     """Reject the paused run's tool call (the model reads the refusal and `reason`) and resume
     it. Same answers and errors as approve."""
@@ -175,18 +182,32 @@ async def reject_run(
     remember_run_id(request, run_id)
     response.headers[RUN_ID_HEADER] = run_id
     try:
-        outcome = await orchestrator.reject(run_id, body.approval_id, body.reason)
+        outcome = await orchestrator.reject(
+            run_id, body.approval_id, body.reason, principal=principal
+        )
     except ValueError as error:
         raise from_core_error(error) from error
     return _response(outcome, run_id, None)
 
 
+async def _started(
+    stream: AsyncGenerator[StreamEvent, None],
+) -> tuple[StreamEvent, AsyncGenerator[StreamEvent, None]]:
+    """The stream's first event, and the stream: what refuses a run (a limit, a bad argument)
+    is raised here, before a response (SSE) or any event (WebSocket) has gone out."""
+    try:
+        first = await anext(stream)
+    except ValueError as error:
+        raise from_core_error(error) from error
+    return first, stream
+
+
 async def _sse(
-    orchestrator: AgentOrchestrator, body: RunRequest, data: dict[str, Any], run_id: str
+    first: StreamEvent, stream: AsyncGenerator[StreamEvent, None]
 ) -> AsyncIterator[ServerSentEvent]:
     # aclosing: a client that goes away closes this generator, which cancels the run.
-    stream = orchestrator.stream(body.input, data, session_id=body.session_id, run_id=run_id)
     async with contextlib.aclosing(stream) as events:
+        yield ServerSentEvent(data=first.sse_data(), event=first.type, id=str(first.seq))
         async for event in events:
             yield ServerSentEvent(data=event.sse_data(), event=event.type, id=str(event.seq))
 
@@ -196,24 +217,35 @@ async def _sse(
     response_class=EventSourceResponse,
     responses={200: {"content": {"text/event-stream": {}}}},
 )
-def stream_run(
-    body: RunRequest, settings: SettingsDep, factory: OrchestratorFactoryDep, request: Request
+async def stream_run(
+    body: RunRequest,
+    settings: SettingsDep,
+    factory: OrchestratorFactoryDep,
+    request: Request,
+    principal: PrincipalDep,
 ) -> EventSourceResponse:
     """Stream the run as Server-Sent Events: event name = type, data = the event's JSON.
 
     Failures during the run arrive as an `error` event; the last event is always `done`.
+    Over a limit the answer is a JSON 429 with `Retry-After` instead, before any event.
     """
     orchestrator, data = _prepare(body, settings, factory)
     run_id = new_run_id()
     remember_run_id(request, run_id)
-    return EventSourceResponse(
-        _sse(orchestrator, body, data, run_id), headers={RUN_ID_HEADER: run_id}
+    first, stream = await _started(
+        orchestrator.stream(
+            body.input, data, session_id=body.session_id, run_id=run_id, principal=principal
+        )
     )
+    return EventSourceResponse(_sse(first, stream), headers={RUN_ID_HEADER: run_id})
 
 
 @ws_router.websocket("/ws")
 async def run_websocket(
-    websocket: WebSocket, settings: SettingsDep, factory: OrchestratorFactoryDep
+    websocket: WebSocket,
+    settings: SettingsDep,
+    factory: OrchestratorFactoryDep,
+    principal: PrincipalDep,
 ) -> None:
     """Send `{"input", "agent"?, "session_id"?, "context"?}`; receive the run's events, to `done`.
 
@@ -272,7 +304,18 @@ async def run_websocket(
                     error_json(api_error.code, api_error.message, api_error.details)
                 )
                 continue
-            stream = orchestrator.stream(body.input, data, session_id=body.session_id)
+            stream = orchestrator.stream(
+                body.input, data, session_id=body.session_id, principal=principal
+            )
+            try:  # a refused run (over a limit) gets one error frame, as a bad message does
+                first, _ = await _started(stream)
+            except (ApiError, AgentsCoreError) as error:
+                api_error = error if isinstance(error, ApiError) else from_core_error(error)
+                await websocket.send_text(
+                    error_json(api_error.code, api_error.message, api_error.details)
+                )
+                continue
             async with contextlib.aclosing(stream) as events:
+                await websocket.send_json(first.to_json())
                 async for event in events:
                     await websocket.send_json(event.to_json())
