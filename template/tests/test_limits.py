@@ -10,7 +10,7 @@ import asyncio
 import logging
 import pickle
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -36,6 +36,7 @@ from agents_core.limits.limiter import day_reset, day_window, minute_window
 from agents_core.observability import RUN_LOGGER, OpenTelemetryProcessor
 from agents_core.observability.otel_processor import RunIdGenerator
 from agents_core.session import AgentSession
+from tests.clock import within_one_minute
 
 pytestmark = pytest.mark.usefixtures("backend_url")
 
@@ -172,21 +173,6 @@ def test_windows_are_calendar_minutes_and_utc_days() -> None:
 
 
 # -- the orchestrator: every door inherits it ---------------------------------------------------
-
-
-async def within_one_minute(scenario: Callable[[], Awaitable[None]]) -> None:
-    """Run `scenario` (which makes its own principals) again if the calendar minute turned
-    while it ran and it failed: a count that a new minute reset proves nothing. It takes a
-    second or two, so the second attempt runs within one minute."""
-    for attempt in range(2):
-        minute = minute_window(_now())
-        try:
-            await scenario()
-        except BaseException:
-            if attempt or minute_window(_now()) == minute:
-                raise
-            continue
-        return
 
 
 async def test_a_run_over_the_limit_is_refused_before_any_model_call(
@@ -345,10 +331,6 @@ async def test_deciding_an_approval_counts_and_is_refused_before_it_is_recorded(
     outcome = await orchestrator.approve(pending.run_id, pending.approval_id, principal=alice)
     assert "deleted" in outcome["result"]
     assert (await usage_of(alice)).requests_this_minute >= 3
-
-
-def _now() -> float:
-    return datetime.now(UTC).timestamp()
 
 
 @pytest.fixture(autouse=True)
