@@ -37,12 +37,12 @@ class PostgresUsageStore:
     async def add(self, principal_id: str, window: str, amount: int, keep_seconds: int) -> int:
         await self._ensure()
         now = time.time()
-        statement = insert(_usage).values(
+        row = insert(_usage).values(
             principal_id=principal_id, period=window, amount=amount, expires_at=now + keep_seconds
         )
-        statement = statement.on_conflict_do_update(
+        upsert = row.on_conflict_do_update(
             index_elements=[_usage.c.principal_id, _usage.c.period],
-            set_={"amount": _usage.c.amount + statement.excluded.amount},
+            set_={"amount": _usage.c.amount + row.excluded.amount},
         ).returning(_usage.c.amount)
         # Rows another transaction is deleting are skipped: two cleanups never wait on each other.
         expired = (
@@ -55,7 +55,7 @@ class PostgresUsageStore:
             await conn.execute(
                 delete(_usage).where(tuple_(_usage.c.principal_id, _usage.c.period).in_(expired))
             )
-            value = (await conn.execute(statement)).scalar_one()
+            value = (await conn.execute(upsert)).scalar_one()
         return int(value)
 
     async def read(self, principal_id: str, windows: list[str]) -> list[int]:
