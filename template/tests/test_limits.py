@@ -107,7 +107,7 @@ async def test_expired_windows_are_deleted_as_new_ones_are_counted() -> None:
 # -- admit(): the policy -------------------------------------------------------------------------
 
 
-async def test_unlimited_by_default_but_counted(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_unlimited_by_default_but_counted() -> None:
     settings = Settings()
     assert settings.rate_limit_per_minute is None
     assert settings.token_budget_per_day is None
