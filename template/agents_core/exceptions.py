@@ -140,6 +140,43 @@ class GuardrailTripped(AgentsCoreError):
         return (type(self), (self.guardrail, self.message, self.agent))
 
 
+class LimitExceeded(AgentsCoreError):
+    """A principal is over one of its limits; the run was refused before any model call.
+
+    `kind` is `requests` (RATE_LIMIT_PER_MINUTE) or `tokens` (TOKEN_BUDGET_PER_DAY);
+    `retry_after` is the whole seconds until the window that refused it ends (the next minute,
+    or UTC midnight); `limit` and `used` are the window's limit and what it counts so far.
+    """
+
+    KINDS = ("requests", "tokens")
+
+    def __init__(
+        self, kind: str, principal_id: str, limit: int, used: int, retry_after: int
+    ) -> None:
+        if kind not in self.KINDS:
+            raise ValueError(f"LimitExceeded kind is one of {', '.join(self.KINDS)}, got {kind!r}")
+        self.kind = kind
+        self.principal_id = principal_id
+        self.limit = limit
+        self.used = used
+        self.retry_after = retry_after
+        if kind == "requests":
+            what = f"made {used} requests this minute; the limit is {limit}"
+            setting = "RATE_LIMIT_PER_MINUTE"
+        else:
+            what = f"used {used} model tokens today (UTC); the budget is {limit}"
+            setting = "TOKEN_BUDGET_PER_DAY"
+        super().__init__(
+            f"Principal {principal_id!r} {what} ({setting}). Retry in {retry_after} s."
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (
+            type(self),
+            (self.kind, self.principal_id, self.limit, self.used, self.retry_after),
+        )
+
+
 class SafetyLimitExceeded(AgentsCoreError):
     """An orchestration ran too many agents or looped on the same step."""
 

@@ -10,7 +10,7 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import AsyncGenerator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,9 +39,16 @@ from agents_core.exceptions import (
     GuardrailTripped,
     ModelCallError,
 )
+from agents_core.limits.limiter import admit, record_tokens
 from agents_core.models.context import AgentContext
 from agents_core.models.outputs.intent import IntentOutput
-from agents_core.observability.run_log import current_run_id, log_run, new_run_id, sdk_trace_id
+from agents_core.observability.run_log import (
+    current_run_id,
+    log_run,
+    new_run_id,
+    sdk_trace_id,
+    token_usage,
+)
 from agents_core.principals import LOCAL, LOCAL_PRINCIPAL_ID, Principal
 from agents_core.registry.agent_registry import AgentRegistry
 from agents_core.registry.guardrail_registry import GuardrailCheck, register_guardrail
@@ -123,6 +130,9 @@ class _Resumed:
     replay: dict[int, dict[str, Any]] = field(default_factory=dict)
 
 
+logger = logging.getLogger(__name__)
+
+
 @dataclass
 class _RunRecord:
     """How a run ended, for its log line and its trace: ok | refused | error | cancelled."""
@@ -132,6 +142,8 @@ class _RunRecord:
     error_type: str | None = None
     """The fault's stable code (`model_timeout`...), else the error's class name."""
     agent: str | None = None
+    tokens: dict[str, int] = field(default_factory=dict)
+    """Model tokens the run's agents used: `input`, `output` (as the models reported them)."""
 
     def failed(self, error: BaseException) -> None:
         if isinstance(error, GuardrailTripped):
@@ -145,14 +157,17 @@ class _RunRecord:
         self.error_type = self.error_type or type(error).__name__
 
 
-@contextlib.contextmanager
-def _observed(state: _RunState, workflow: str) -> Iterator[_RunRecord]:
-    """The run's trace (`trace_<run id>`, grouped by session) and its log line at the end.
+@contextlib.asynccontextmanager
+async def _observed(state: _RunState, workflow: str) -> AsyncIterator[_RunRecord]:
+    """The run's trace (`trace_<run id>`, grouped by session) and its log line at the end,
+    both with the model tokens the run used, which count against its principal's budget.
 
     Inside an SDK trace that is already open (a run inside a workflow's run) the run's agents
     join that trace instead.
     """
     record = _RunRecord()
+    outer_tokens = token_usage.get()  # an eval counting the tokens of the runs it makes
+    tokens_token = token_usage.set(record.tokens)
     metadata: dict[str, Any] = {"run_id": state.run_id}
     sdk_trace = None
     if get_current_trace() is None:
@@ -171,7 +186,17 @@ def _observed(state: _RunState, workflow: str) -> Iterator[_RunRecord]:
         record.failed(error)
         raise
     finally:
-        metadata |= {"session_id": state.session_id, "outcome": record.outcome}
+        token_usage.reset(tokens_token)
+        input_tokens, output_tokens = record.tokens.get("input", 0), record.tokens.get("output", 0)
+        if outer_tokens is not None:
+            outer_tokens["input"] = outer_tokens.get("input", 0) + input_tokens
+            outer_tokens["output"] = outer_tokens.get("output", 0) + output_tokens
+        metadata |= {
+            "session_id": state.session_id,
+            "outcome": record.outcome,
+            "input_tokens": input_tokens,
+            "output_tokens": output_tokens,
+        }
         if record.outcome == "error" and record.error_type:
             metadata["error_type"] = record.error_type
         if sdk_trace is not None:
@@ -185,7 +210,22 @@ def _observed(state: _RunState, workflow: str) -> Iterator[_RunRecord]:
             outcome=record.outcome,
             error=record.error,
             error_type=record.error_type if record.outcome == "error" else None,
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
         )
+        if input_tokens + output_tokens:
+            await _count_tokens(state, input_tokens + output_tokens)
+
+
+async def _count_tokens(state: _RunState, tokens: int) -> None:
+    """Add the run's tokens to its principal's day. A store that fails is logged, not raised:
+    the run's outcome, already decided, must not be replaced by a bookkeeping error."""
+    try:
+        await asyncio.shield(record_tokens(state.principal, tokens))
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        logger.exception("run %s: its %d model tokens could not be counted", state.run_id, tokens)
 
 
 class _RunFailed(Exception):
@@ -302,16 +342,19 @@ class AgentOrchestrator:
 
         `run_id` (32 hex digits, default: a new one) names the run in its log line and trace;
         `principal` is who the run is for (the CLI's and an unauthenticated API's: `local`).
+        `LimitExceeded` when the principal is over RATE_LIMIT_PER_MINUTE or
+        TOKEN_BUDGET_PER_DAY (checked before anything else runs).
         """
         state = self._open_run(user_query, session_id, self.streaming, run_id, principal)
         state.context_data = dict(context_data or {})
+        await admit(principal)
         return await self._drive(state)
 
     async def _drive(self, state: _RunState) -> Any:
         """Run `execute()` in `state`; its outcome, or the first `PendingApproval` on a pause."""
         token = _current_run.set(state)
         try:
-            with _observed(state, type(self).__name__) as record:
+            async with _observed(state, type(self).__name__) as record:
                 data = dict(state.context_data)
                 await self._authorize_session(state)
                 if state.resumed is None:
@@ -435,6 +478,8 @@ class AgentOrchestrator:
 
         Only the principal whose run paused (or role admin) decides; to anyone else the run is
         unknown, as a run id that never paused. The resumed run runs as its owner.
+        A decision counts as one request of `principal` (who decides, and whom the resumed run
+        is for): `LimitExceeded` over a limit, before the decision is recorded.
         """
         validate_run_id(run_id)
         if reason is not None and len(reason) > MAX_REASON_CHARS:
@@ -485,6 +530,7 @@ class AgentOrchestrator:
                     f"Run {run_id} was paused by {paused.workflow}, not {type(self).__qualname__}.",
                     run_id=run_id,
                 )
+            await admit(principal)
             decision = "approved" if approved else "rejected"
             before = await store.decide(run_id, approval_id, decision, reason)
             if before == "unknown":
@@ -584,18 +630,21 @@ class AgentOrchestrator:
         `run_start` and `done` carry the run's `run_id`.
 
         Errors are reported as an `error` event (with the exception type as `code`), never
-        raised into the consumer; closing the iterator cancels the run (nothing is stored).
+        raised into the consumer, except those that refuse the run before its first event:
+        a bad argument (ValueError) and `LimitExceeded`. Closing the iterator cancels the run
+        (nothing is stored).
         """
         queue: asyncio.Queue[StreamEvent] = asyncio.Queue()
         helper = StreamingHelper(queue.put_nowait)
         state = self._open_run(user_query, session_id, helper, run_id, principal)
         state.context_data = dict(context_data or {})
+        await admit(principal)  # raised before the first event: the run never started
         helper.emit("run_start", query=user_query, session_id=state.session_id, run_id=state.run_id)
 
         async def work() -> None:
             token = _current_run.set(state)
             try:
-                with _observed(state, type(self).__name__) as record:
+                async with _observed(state, type(self).__name__) as record:
                     try:
                         data = dict(context_data or {})
                         await self._authorize_session(state)

@@ -23,6 +23,7 @@ from agents_core.exceptions import (
     ApprovalError,
     GuardrailTripped,
     InvalidSessionIdError,
+    LimitExceeded,
     ModelCallError,
     SafetyLimitExceeded,
     SessionBusyError,
@@ -122,6 +123,8 @@ def from_core_error(error: AgentsCoreError | ValueError) -> ApiError:
             str(error),
             {"session_id": error.session_id, "waited_seconds": error.waited},
         )
+    if isinstance(error, LimitExceeded):
+        return from_limit(error)
     if isinstance(error, ModelCallError):
         return from_model_error(error)
     if isinstance(error, AgentRunError):
@@ -171,6 +174,22 @@ def from_model_error(error: ModelCallError) -> ApiError:
         details["retry_after"] = seconds
     message = f"Agent {error.agent!r}: {fault.happened}; {fault.advice}."
     return ApiError(status, fault.code, message, details, headers)
+
+
+_LIMIT_CODES = {"requests": "rate_limit_exceeded", "tokens": "token_budget_exceeded"}
+
+
+def from_limit(error: LimitExceeded) -> ApiError:
+    """429 with `Retry-After`: the caller is over RATE_LIMIT_PER_MINUTE (`rate_limit_exceeded`)
+    or TOKEN_BUDGET_PER_DAY (`token_budget_exceeded`); no model was called."""
+    details = {
+        "kind": error.kind,
+        "limit": error.limit,
+        "used": error.used,
+        "retry_after": error.retry_after,
+    }
+    headers = {"Retry-After": str(error.retry_after)}
+    return ApiError(429, _LIMIT_CODES[error.kind], str(error), details, headers)
 
 
 def validation_details(errors: Sequence[Any]) -> dict[str, Any]:

@@ -145,3 +145,18 @@ class Me(BaseModel):
         description="How the caller authenticated: none (no credentials configured), an API "
         "key, or a JWT bearer token."
     )
+
+
+class UsageWindow(BaseModel):
+    used: int = Field(description="Counted in the current window.")
+    limit: int | None = Field(description="The limit of the window; null: unlimited.")
+    window: str = Field(description="`minute`, or `day (UTC)`.")
+    resets_at: str = Field(description="When the window ends (ISO 8601, UTC).")
+
+
+class UsageResponse(BaseModel):
+    """The caller's own usage (RATE_LIMIT_PER_MINUTE, TOKEN_BUDGET_PER_DAY)."""
+
+    principal: str
+    requests: UsageWindow = Field(description="Runs and approval decisions this minute.")
+    tokens: UsageWindow = Field(description="Model tokens (input + output) today (UTC).")

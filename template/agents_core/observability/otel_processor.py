@@ -129,6 +129,10 @@ class OpenTelemetryProcessor(TracingProcessor):
         metadata = data.get("metadata") or {}
         if isinstance(metadata, dict) and metadata.get("session_id"):
             span.set_attribute(SESSION_ID_ATTRIBUTE, str(metadata["session_id"]))
+        if isinstance(metadata, dict):  # an orchestrator run's usage, all its agents together
+            for key in ("input_tokens", "output_tokens"):
+                if isinstance(metadata.get(key), int):
+                    span.set_attribute(f"gen_ai.usage.{key}", metadata[key])
         if isinstance(metadata, dict) and metadata.get("outcome"):
             span.set_attribute("agents_core.outcome", str(metadata["outcome"]))
             if metadata["outcome"] not in ("ok", "paused"):

@@ -46,8 +46,13 @@ def log_run(
     outcome: str,
     error: str | None = None,
     error_type: str | None = None,
+    input_tokens: int = 0,
+    output_tokens: int = 0,
 ) -> None:
-    """One line per run: `run <id> <outcome> ...`, with the fields as `extra` for JSON logs."""
+    """One line per run: `run <id> <outcome> ...`, with the fields as `extra` for JSON logs.
+
+    The model tokens are the run's usage as the models reported it (all its agents).
+    """
     fields: dict[str, Any] = {
         "event": "run",
         "run_id": run_id,
@@ -55,6 +60,9 @@ def log_run(
         "agent": agent,
         "duration_ms": round(duration_s * 1000, 1),
         "outcome": outcome,
+        "input_tokens": input_tokens,
+        "output_tokens": output_tokens,
+        "total_tokens": input_tokens + output_tokens,
     }
     trace_id = current_otel_trace_id()
     if trace_id is not None and trace_id != run_id:

@@ -7,7 +7,7 @@ paused run as unknown (404 `session_not_found` / `approval_not_found`).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response, WebSocket, WebSocketDisconnect, status
@@ -21,6 +21,7 @@ from agents_core.exceptions import AgentsCoreError
 from agents_core.observability.run_log import new_run_id
 from agents_core.orchestrator import AgentOrchestrator, RoutingOrchestrator, validate_run_id
 from agents_core.principals import Principal
+from agents_core.services.streaming import StreamEvent
 from agents_core.session.agent_session import validate_session_id
 from agents_core.utils.messages import to_text
 from api.context import context_data
@@ -93,7 +94,9 @@ async def create_run(
 ) -> RunResponse:
     """Run to the end and return the final output (structured outputs as JSON objects).
 
-    404 `session_not_found` when `session_id` is another principal's."""
+    404 `session_not_found` when `session_id` is another principal's.
+
+    429 with `Retry-After` when the caller is over a limit (no model is called)."""
     orchestrator, data = _prepare(body, settings, factory)
     run_id = new_run_id()
     remember_run_id(request, run_id)  # error responses carry it too
@@ -194,18 +197,24 @@ async def reject_run(
     return _response(outcome, run_id, None)
 
 
+async def _started(
+    stream: AsyncGenerator[StreamEvent, None],
+) -> tuple[StreamEvent, AsyncGenerator[StreamEvent, None]]:
+    """The stream's first event, and the stream: what refuses a run (a limit, a bad argument)
+    is raised here, before a response (SSE) or any event (WebSocket) has gone out."""
+    try:
+        first = await anext(stream)
+    except ValueError as error:
+        raise from_core_error(error) from error
+    return first, stream
+
+
 async def _sse(
-    orchestrator: AgentOrchestrator,
-    body: RunRequest,
-    data: dict[str, Any],
-    run_id: str,
-    principal: Principal,
+    first: StreamEvent, stream: AsyncGenerator[StreamEvent, None]
 ) -> AsyncIterator[ServerSentEvent]:
     # aclosing: a client that goes away closes this generator, which cancels the run.
-    stream = orchestrator.stream(
-        body.input, data, session_id=body.session_id, run_id=run_id, principal=principal
-    )
     async with contextlib.aclosing(stream) as events:
+        yield ServerSentEvent(data=first.sse_data(), event=first.type, id=str(first.seq))
         async for event in events:
             yield ServerSentEvent(data=event.sse_data(), event=event.type, id=str(event.seq))
 
@@ -226,20 +235,27 @@ async def stream_run(
 
     Failures during the run arrive as an `error` event; the last event is always `done`.
     Another principal's `session_id` is a 404 `session_not_found` before the stream starts.
+    Over a limit the answer is a JSON 429 with `Retry-After` instead, before any event.
     """
     orchestrator, data = _prepare(body, settings, factory)
     run_id = new_run_id()
     remember_run_id(request, run_id)
     if body.session_id is not None:
         await orchestrator.authorize_session(body.session_id, principal)
-    return EventSourceResponse(
-        _sse(orchestrator, body, data, run_id, principal), headers={RUN_ID_HEADER: run_id}
+    first, stream = await _started(
+        orchestrator.stream(
+            body.input, data, session_id=body.session_id, run_id=run_id, principal=principal
+        )
     )
+    return EventSourceResponse(_sse(first, stream), headers={RUN_ID_HEADER: run_id})
 
 
 @ws_router.websocket("/ws")
 async def run_websocket(
-    websocket: WebSocket, settings: SettingsDep, factory: OrchestratorFactoryDep
+    websocket: WebSocket,
+    settings: SettingsDep,
+    factory: OrchestratorFactoryDep,
+    principal: PrincipalDep,
 ) -> None:
     """Send `{"input", "agent"?, "session_id"?, "context"?}`; receive the run's events, to `done`.
 
@@ -303,6 +319,15 @@ async def run_websocket(
             stream = orchestrator.stream(
                 body.input, data, session_id=body.session_id, principal=principal
             )
+            try:  # a refused run (over a limit) gets one error frame, as a bad message does
+                first, _ = await _started(stream)
+            except (ApiError, AgentsCoreError) as error:
+                api_error = error if isinstance(error, ApiError) else from_core_error(error)
+                await websocket.send_text(
+                    error_json(api_error.code, api_error.message, api_error.details)
+                )
+                continue
             async with contextlib.aclosing(stream) as events:
+                await websocket.send_json(first.to_json())
                 async for event in events:
                     await websocket.send_json(event.to_json())
