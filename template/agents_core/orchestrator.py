@@ -50,6 +50,7 @@ from agents_core.services.streaming import StreamEvent, StreamingHelper
 from agents_core.session.agent_session import AgentSession, validate_session_id
 from agents_core.session.turn import SessionTurn
 from agents_core.utils.messages import to_text
+from agents_core.utils.tasks import cancel_and_wait, run_to_end
 
 
 @dataclass
@@ -98,10 +99,17 @@ class _RunState:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Discard turns not committed, release the locks and the sessions' connections."""
+        """Discard turns not committed, release the locks and the sessions' connections.
+
+        Runs to its end even when the run is cancelled meanwhile (CancelledError afterwards):
+        the next turn on the sessions can start at once.
+        """
         if self.closed:
             return
         self.closed = True
+        await run_to_end(self._release())
+
+    async def _release(self) -> None:
         try:
             failed = _RunFailed("the run did not finish; its turn is not stored")
             await self.stack.__aexit__(type(failed), failed, None)
@@ -359,7 +367,7 @@ class AgentOrchestrator:
                 )
             )
         finally:
-            await store.aclose()
+            await run_to_end(store.aclose())
         pending = run.pending(expires_at, {})
         if state.streaming is not None:
             for approval in pending:
@@ -456,7 +464,7 @@ class AgentOrchestrator:
                 await store.transition(run_id, "resuming", "done")
             return outcome
         finally:
-            await store.aclose()
+            await run_to_end(store.aclose())
 
     async def _replayed_or_resumed(
         self, state: _RunState, index: int, agent_name: str, context: AgentContext
@@ -573,8 +581,7 @@ class AgentOrchestrator:
             await task
         finally:
             if not task.done():
-                task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
+                await cancel_and_wait(task)  # its cleanup ends before the stream does
 
     def _open_run(
         self,
