@@ -15,7 +15,7 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
-PROBES = '''
+PROBES = """
 import asyncio
 import gc
 
@@ -42,7 +42,7 @@ def test_unraisable_exception() -> None:
 
 async def test_clean() -> None:
     await asyncio.sleep(0)
-'''
+"""
 
 
 def test_unhandled_errors_fail_their_test(tmp_path: Path) -> None:
