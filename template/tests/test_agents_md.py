@@ -1,7 +1,7 @@
 """AGENTS.md stays true: its commands run, and its snippets register what they say.
 
-Each `uv run ...` line of its bash blocks is run (the whole-suite `pytest` only collects, so this
-test does not run the suite inside itself; `mypy` checks the snippets, strictly, with the
+Each `uv run ...` line of its bash blocks is run (the whole-suite `pytest` only collects this file,
+so that the suite does not run inside itself; `mypy` checks the snippets, strictly, with the
 project's settings); each Python snippet is executed and what it registers is looked up; the
 MCP server table is read by the project's own loader. A command this test does not know fails
 it: AGENTS.md names nothing that is not checked here.
@@ -73,8 +73,9 @@ def test_agents_md_names_the_checks_tests_and_commands() -> None:
 def test_each_command_of_agents_md_works(argv: list[str], tmp_path: Path) -> None:
     tool, args = argv[0], argv[1:]
     if tool == "pytest":
-        # The whole suite only collects here (it runs this test); a named file runs.
-        args = args if args else ["--collect-only", "-q"]
+        # A named file runs. The whole suite would run this test again: the bare command starts
+        # with the project's settings and collects this file only.
+        args = args if args else ["--collect-only", "-q", "tests/test_agents_md.py"]
         args = [*args, "-p", "no:cacheprovider"]
     elif tool == "mypy":
         # The snippets, with the project's settings (the project itself: CI's `mypy` step).
@@ -111,7 +112,7 @@ def test_the_snippets_register_what_they_say() -> None:
         [flow] = flows
         assert describe(flow).name == "word-count"
         outcome = flow.fn("three small words")
-        if inspect.isawaitable(outcome):
+        if inspect.iscoroutine(outcome):
             outcome = asyncio.run(outcome)
         assert outcome == {"words": 3}
     else:
