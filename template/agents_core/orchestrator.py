@@ -58,6 +58,7 @@ from agents_core.services.streaming import StreamEvent, StreamingHelper
 from agents_core.session.agent_session import AgentSession, validate_session_id
 from agents_core.session.turn import SessionTurn
 from agents_core.utils.messages import to_text
+from agents_core.utils.tasks import cancel_and_wait, run_to_end
 
 
 @dataclass
@@ -108,10 +109,17 @@ class _RunState:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Discard turns not committed, release the locks and the sessions' connections."""
+        """Discard turns not committed, release the locks and the sessions' connections.
+
+        Runs to its end even when the run is cancelled meanwhile (CancelledError afterwards):
+        the next turn on the sessions can start at once.
+        """
         if self.closed:
             return
         self.closed = True
+        await run_to_end(self._release())
+
+    async def _release(self) -> None:
         try:
             failed = _RunFailed("the run did not finish; its turn is not stored")
             await self.stack.__aexit__(type(failed), failed, None)
@@ -221,7 +229,7 @@ async def _count_tokens(state: _RunState, tokens: int) -> None:
     """Add the run's tokens to its principal's day. A store that fails is logged, not raised:
     the run's outcome, already decided, must not be replaced by a bookkeeping error."""
     try:
-        await asyncio.shield(record_tokens(state.principal, tokens))
+        await run_to_end(record_tokens(state.principal, tokens))
     except asyncio.CancelledError:
         raise
     except Exception:
@@ -436,7 +444,7 @@ class AgentOrchestrator:
                 )
             )
         finally:
-            await store.aclose()
+            await run_to_end(store.aclose())
         pending = run.pending(expires_at, {})
         if state.streaming is not None:
             for approval in pending:
@@ -561,7 +569,7 @@ class AgentOrchestrator:
                 await store.transition(run_id, "resuming", "done")
             return outcome
         finally:
-            await store.aclose()
+            await run_to_end(store.aclose())
 
     async def _replayed_or_resumed(
         self, state: _RunState, index: int, agent_name: str, context: AgentContext
@@ -682,8 +690,7 @@ class AgentOrchestrator:
             await task
         finally:
             if not task.done():
-                task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
+                await cancel_and_wait(task)  # its cleanup ends before the stream does
 
     def _open_run(
         self,

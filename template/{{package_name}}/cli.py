@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import importlib.util
 import json
 import os
@@ -42,19 +43,26 @@ DEMO_QUESTIONS = (
 
 
 class ChatPrinter:
-    """Prints a run's events as they stream: steps and tool calls on stderr, the answer on stdout.
+    """Prints a run's events as they stream: the answer on stdout, the rest on stderr.
 
-    Tokens of the agent that writes the answer are printed as they arrive; the other agents'
-    steps show as one progress line each.
+    By default only the answer (its tokens as they arrive, from the agent that writes it),
+    errors and tool calls waiting for an approval are printed. With `verbose`, each agent's
+    start, the routing decision (the output of an agent whose text is not the answer), each tool
+    call with its arguments, its result pretty-printed and cut to a few lines, and timings.
     """
 
-    def __init__(self, out: TextIO, err: TextIO, *, as_json: bool = False) -> None:
-        self.out, self.err, self.as_json = out, err, as_json
+    def __init__(
+        self, out: TextIO, err: TextIO, *, as_json: bool = False, verbose: bool = False
+    ) -> None:
+        self.out, self.err, self.as_json, self.verbose = out, err, as_json, verbose
         self.final_agents: set[str] = set()
         self.streamed = False
         self.exit_code = EXIT_OK
         self.approvals: list[dict[str, Any]] = []
         """`approval_required` events of the current run: the calls waiting for a decision."""
+        self._started: float | None = None
+        self._calls: dict[str, float] = {}
+        """call_id -> when the tool call started (for its timing)."""
 
     def __call__(self, event: StreamEvent) -> None:
         if self.as_json:
@@ -69,21 +77,9 @@ class ChatPrinter:
 
     def _human(self, event: StreamEvent) -> None:
         data, agent = event.data, event.agent or ""
-        if event.type == "agent_start":
-            if data.get("final"):
-                self.final_agents.add(agent)
-            self._note(f"… {agent}")
-        elif event.type == "tool_call":
-            arguments = ", ".join(
-                f"{k}={json.dumps(v, ensure_ascii=False)}"
-                for k, v in data.get("arguments", {}).items()
-            )
-            self._note(f"  ⚙ {data.get('tool')}({arguments})")
-        elif event.type == "tool_result":
-            self._note(f"  ↳ {_short(data.get('result'))}")
-        elif event.type == "agent_end" and agent not in self.final_agents:
-            self._note(f"  → {_short(data.get('output'))}")
-        elif event.type == "token" and agent in self.final_agents and _is_terminal(self.out):
+        if event.type == "agent_start" and data.get("final"):
+            self.final_agents.add(agent)
+        if event.type == "token" and agent in self.final_agents and _is_terminal(self.out):
             # Live only for a person watching: a pipe gets whole answers, never half of one
             # from a turn that fails after its first tokens.
             self.out.write(str(data.get("delta", "")))
@@ -101,6 +97,35 @@ class ChatPrinter:
             print(f"error: {redact(str(data.get('message')))}", file=self.err, flush=True)
         elif event.type == "approval_required":
             self._note(f"  ⏸ {data.get('tool')} waits for your approval")
+        elif self.verbose:
+            self._detail(event)
+
+    def _detail(self, event: StreamEvent) -> None:
+        """What only --verbose shows: steps, routing, tool calls and results, timings."""
+        data, agent = event.data, event.agent or ""
+        if event.type == "run_start":
+            self._started = event.timestamp
+        elif event.type == "agent_start":
+            self._note(f"… {agent}")
+        elif event.type == "tool_call":
+            self._calls[str(data.get("call_id"))] = event.timestamp
+            arguments = ", ".join(
+                f"{k}={json.dumps(v, ensure_ascii=False)}"
+                for k, v in data.get("arguments", {}).items()
+            )
+            self._note(f"  ⚙ {data.get('tool')}({arguments})")
+        elif event.type == "tool_result":
+            started = self._calls.pop(str(data.get("call_id")), None)
+            took = f" ({event.timestamp - started:.2f} s)" if started is not None else ""
+            lines = _pretty(data.get("result"))
+            self._note(f"  ↳ {lines[0]}{took}" if len(lines) == 1 else f"  ↳{took}")
+            if len(lines) > 1:
+                for line in lines:
+                    self._note(f"    {line}")
+        elif event.type == "agent_end" and agent not in self.final_agents:
+            self._note(f"  → {_short(data.get('output'))}")
+        elif event.type == "done" and self._started is not None:
+            self._note(f"  ⏱ {event.timestamp - self._started:.2f} s")
 
     def _note(self, text: str) -> None:
         print(text, file=self.err, flush=True)
@@ -109,6 +134,31 @@ class ChatPrinter:
 def _is_terminal(stream: TextIO) -> bool:
     isatty = getattr(stream, "isatty", None)
     return bool(isatty and isatty())
+
+
+RESULT_LINES, RESULT_WIDTH = 8, 120
+"""How much of a tool result --verbose shows: lines, and characters per line."""
+
+
+def _pretty(value: Any) -> list[str]:
+    """A tool result as indented JSON (or its text), cut to RESULT_LINES lines."""
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            value = json.loads(value)
+    if isinstance(value, str):
+        lines = value.strip().splitlines() or [""]
+    else:
+        text = json.dumps(value, ensure_ascii=False, indent=2, default=str)
+        lines = text.splitlines()
+    if len(lines) == 1 and len(lines[0]) <= RESULT_WIDTH:
+        return lines
+    shown = [
+        line if len(line) <= RESULT_WIDTH else line[: RESULT_WIDTH - 1] + "…"
+        for line in lines[:RESULT_LINES]
+    ]
+    if len(lines) > RESULT_LINES:
+        shown.append(f"… ({len(lines) - RESULT_LINES} more lines)")
+    return shown
 
 
 def _short(value: Any, limit: int = 240) -> str:
@@ -182,7 +232,7 @@ def _chat(args: argparse.Namespace) -> int:
     from agents_core.llm.selection import close_model_clients
     from agents_core.mcp import close_mcp_servers
 
-    printer = ChatPrinter(sys.stdout, sys.stderr, as_json=args.json)
+    printer = ChatPrinter(sys.stdout, sys.stderr, as_json=args.json, verbose=args.verbose)
     orchestrator = _orchestrator(args.agent)
     session_id: str | None = args.session
     # One event loop for the whole chat; the prompt reads stdin outside it, so Ctrl-C there
@@ -223,7 +273,7 @@ async def _demo(args: argparse.Namespace) -> int:
     )
     from agents_core.llm.selection import uses_offline_model
 
-    printer = ChatPrinter(sys.stdout, sys.stderr, as_json=args.json)
+    printer = ChatPrinter(sys.stdout, sys.stderr, as_json=args.json, verbose=args.verbose)
     mode = "offline model" if uses_offline_model() else f"model {get_settings().default_model}"
     print(f"{PROJECT_NAME} demo on the {mode}.", file=sys.stderr)
     tools, agents = get_tool_registry(), get_agent_registry()
@@ -514,6 +564,9 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
+VERBOSE_HELP = "also show each agent step, the routing, tool calls and results, and timings"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROJECT_SLUG, description=f"{PROJECT_NAME} agents.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -523,10 +576,12 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--agent", help="talk to this agent directly instead of the router")
     chat.add_argument("--session", help="session id, to continue a conversation")
     chat.add_argument("--json", action="store_true", help="print events as JSON lines")
+    chat.add_argument("-v", "--verbose", action="store_true", help=VERBOSE_HELP)
     chat.set_defaults(handler=_chat, is_async=False)
 
     demo = commands.add_parser("demo", help="ask the sample questions (offline without a key)")
     demo.add_argument("--json", action="store_true", help="print events as JSON lines")
+    demo.add_argument("-v", "--verbose", action="store_true", help=VERBOSE_HELP)
     demo.set_defaults(handler=_demo, is_async=True)
 
     agents = commands.add_parser("agents", help="list the registered agents")

@@ -9,6 +9,7 @@ from sqlalchemy import Column, Float, MetaData, String, Table, Text, delete, sel
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from agents_core.approvals.store import StoredRun
+from agents_core.utils.tasks import runs_to_end
 
 _KEEP_SECONDS = 86_400
 """Finished or expired pauses are deleted a day after they expire (replays meanwhile get 409)."""
@@ -55,6 +56,7 @@ class PostgresApprovalStore:
                 )
             _created.add(self.url)
 
+    @runs_to_end
     async def save(self, run: StoredRun) -> None:
         await self._ensure()
         old = time.time() - _KEEP_SECONDS
@@ -91,6 +93,7 @@ class PostgresApprovalStore:
                     ],
                 )
 
+    @runs_to_end
     async def load(self, run_id: str) -> StoredRun | None:
         await self._ensure()
         async with self.engine.connect() as conn:
@@ -115,6 +118,7 @@ class PostgresApprovalStore:
                 run.approvals[aid] = (status, reason)
             return run
 
+    @runs_to_end
     async def decide(self, run_id: str, approval_id: str, status: str, reason: str | None) -> str:
         await self._ensure()
         async with self.engine.begin() as conn:
@@ -134,6 +138,7 @@ class PostgresApprovalStore:
                 )
             return str(old)
 
+    @runs_to_end
     async def transition(self, run_id: str, old: str, new: str) -> bool:
         await self._ensure()
         values: dict[str, Any] = {"status": new}
@@ -147,5 +152,6 @@ class PostgresApprovalStore:
             )
             return bool(result.rowcount == 1)
 
+    @runs_to_end
     async def aclose(self) -> None:
         await self.engine.dispose()

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from agents_core.approvals.store import StoredRun
+from agents_core.utils.tasks import runs_to_end
 
 RUNS_TABLE = "agents_core_paused_runs"
 APPROVALS_TABLE = "agents_core_approvals"
@@ -56,6 +57,7 @@ class SQLiteApprovalStore:
                 if self.path != ":memory:":
                     conn.close()
 
+    @runs_to_end
     async def save(self, run: StoredRun) -> None:
         def work(conn: sqlite3.Connection) -> None:
             conn.execute(
@@ -87,6 +89,7 @@ class SQLiteApprovalStore:
 
         await asyncio.to_thread(self._call, work)
 
+    @runs_to_end
     async def load(self, run_id: str) -> StoredRun | None:
         def work(conn: sqlite3.Connection) -> StoredRun | None:
             row = conn.execute(
@@ -108,6 +111,7 @@ class SQLiteApprovalStore:
 
         return await asyncio.to_thread(self._call, work)
 
+    @runs_to_end
     async def decide(self, run_id: str, approval_id: str, status: str, reason: str | None) -> str:
         def work(conn: sqlite3.Connection) -> str:
             row = conn.execute(
@@ -125,6 +129,7 @@ class SQLiteApprovalStore:
 
         return await asyncio.to_thread(self._call, work)
 
+    @runs_to_end
     async def transition(self, run_id: str, old: str, new: str) -> bool:
         def work(conn: sqlite3.Connection) -> bool:
             cursor = conn.execute(
@@ -137,6 +142,7 @@ class SQLiteApprovalStore:
 
         return await asyncio.to_thread(self._call, work)
 
+    @runs_to_end
     async def aclose(self) -> None:
         return None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import time
@@ -31,6 +32,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from agents_core.exceptions import SessionBusyError
 from agents_core.principals import LOCAL_PRINCIPAL_ID
 from agents_core.session._store import SessionMetadata, decode_item
+from agents_core.utils.tasks import run_to_end
 
 META_TABLE = "agents_core_sessions"
 
@@ -233,37 +235,63 @@ class SQLStore(SQLAlchemySession):
     @contextlib.asynccontextmanager
     async def lock(self, wait: float) -> AsyncIterator[None]:
         key = {"key": f"agents_core:turn:{self.session_id}"}
-        lock_sql = text("SELECT pg_advisory_lock(hashtextextended(:key, 0))")
         start = time.monotonic()
-        async with self.engine.connect() as conn:
-            try:
-                async with conn.begin():
-                    # PostgreSQL queues waiters of one advisory lock in arrival order.
-                    await conn.execute(
-                        text("SELECT set_config('lock_timeout', :ms, true)"),
-                        {"ms": f"{max(1, int(wait * 1000))}ms"},
-                    )
-                    await conn.execute(lock_sql, key)
-            except DBAPIError as error:
-                if _is_lock_timeout(error):
-                    raise SessionBusyError(
-                        self.session_id, round(time.monotonic() - start, 3)
-                    ) from None
-                raise
-            try:
-                yield
-            finally:
-                try:
-                    unlock = text("SELECT pg_advisory_unlock(hashtextextended(:key, 0))")
-                    await conn.execute(unlock, key)
-                    await conn.commit()
-                except BaseException:
-                    # A connection that may still hold the lock never goes back to the pool.
-                    await conn.invalidate()
-                    raise
+        conn = await run_to_end(self.engine.connect().start())
+        taking = asyncio.ensure_future(_take_lock(conn, key, wait))
+        try:
+            await asyncio.shield(taking)
+        except asyncio.CancelledError:
+            # Cancelled while waiting: the connection is dropped (its server session ends, and
+            # with it the wait and any lock), to its end before CancelledError goes on.
+            await run_to_end(_drop(conn, taking))
+            raise
+        except DBAPIError as error:
+            await run_to_end(conn.close())
+            if _is_lock_timeout(error):
+                waited = round(time.monotonic() - start, 3)
+                raise SessionBusyError(self.session_id, waited) from None
+            raise
+        except BaseException:
+            await run_to_end(_unlock(conn, key))
+            raise
+        try:
+            yield
+        finally:
+            await run_to_end(_unlock(conn, key))
 
     async def aclose(self) -> None:
         await self.engine.dispose()
+
+
+async def _take_lock(conn: Any, key: dict[str, str], wait: float) -> None:
+    async with conn.begin():
+        # PostgreSQL queues waiters of one advisory lock in arrival order.
+        await conn.execute(
+            text("SELECT set_config('lock_timeout', :ms, true)"),
+            {"ms": f"{max(1, int(wait * 1000))}ms"},
+        )
+        await conn.execute(text("SELECT pg_advisory_lock(hashtextextended(:key, 0))"), key)
+
+
+async def _drop(conn: Any, taking: asyncio.Future[None]) -> None:
+    try:
+        await conn.invalidate()
+    finally:
+        await asyncio.gather(taking, return_exceptions=True)
+        await conn.close()
+
+
+async def _unlock(conn: Any, key: dict[str, str]) -> None:
+    """Release the advisory lock and give the connection back (or drop it if that fails)."""
+    try:
+        await conn.execute(text("SELECT pg_advisory_unlock(hashtextextended(:key, 0))"), key)
+        await conn.commit()
+    except BaseException:
+        # A connection that may still hold the lock never goes back to the pool.
+        await conn.invalidate()
+        raise
+    finally:
+        await conn.close()
 
 
 def _is_lock_timeout(error: DBAPIError) -> bool:

@@ -22,6 +22,7 @@ from agents_core.session._sqlite_databases import (
 )
 from agents_core.session._sqlite_tables import LOCK_TABLE, META_TABLE, create_tables
 from agents_core.session._store import SessionMetadata, decode_item
+from agents_core.utils.tasks import run_to_end
 
 _COLUMNS = "session_id, created_at, updated_at, title, user_id, owner"
 
@@ -76,7 +77,9 @@ class SQLiteStore(SQLiteSession):
                 conn.commit()
                 return result
 
-        return await asyncio.to_thread(call)
+        # To its end even if the caller is cancelled: no thread goes on using the connection
+        # after the caller has closed the store.
+        return await run_to_end(asyncio.to_thread(call))
 
     async def get_items(self, limit: int | None = None) -> list[TResponseInputItem]:
         # Same query as the SDK, but an undecodable row is logged, not skipped silently.

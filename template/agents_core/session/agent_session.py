@@ -23,6 +23,7 @@ from agents_core.session._store import AppendingStore, MemoryStore, SessionMetad
 from agents_core.session.backends import open_store
 from agents_core.session.turn import SessionTurn
 from agents_core.utils.messages import assistant_message, item_role, item_text, item_type, to_text
+from agents_core.utils.tasks import run_to_end
 
 if TYPE_CHECKING:
     from agents_core.core.runner import AgentRunner
@@ -294,8 +295,11 @@ class AgentSession(SessionABC):
         await self._store.save_metadata(self._metadata_record())
 
     async def aclose(self) -> None:
-        """Release the backend's connections (the session's history stays stored)."""
-        await self._store.aclose()
+        """Release the backend's connections (the session's history stays stored).
+
+        Runs to its end even if the caller is cancelled meanwhile (CancelledError afterwards).
+        """
+        await run_to_end(self._store.aclose())
 
     def close(self) -> None:
         """Close a SQLite backend synchronously; use `aclose()` for any backend."""

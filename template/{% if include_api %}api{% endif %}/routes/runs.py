@@ -6,6 +6,7 @@ paused run as unknown (404 `session_not_found` / `approval_not_found`).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
@@ -14,6 +15,7 @@ from fastapi import APIRouter, Depends, Request, Response, WebSocket, WebSocketD
 from fastapi.encoders import jsonable_encoder
 from pydantic import ValidationError
 from sse_starlette import EventSourceResponse, ServerSentEvent
+from starlette.types import Message
 
 from agents_core.approvals import PendingApproval
 from agents_core.approvals.paused_run import paused_workflow
@@ -24,6 +26,7 @@ from agents_core.principals import Principal
 from agents_core.services.streaming import StreamEvent
 from agents_core.session.agent_session import validate_session_id
 from agents_core.utils.messages import to_text
+from agents_core.utils.tasks import cancel_and_wait
 from api.context import context_data
 from api.deps import (
     OrchestratorFactoryDep,
@@ -278,56 +281,90 @@ async def run_websocket(
     offered: list[str] = list(websocket.scope.get("subprotocols", []))
     # Never echo the key's subprotocol back.
     await websocket.accept(subprotocol=WS_SUBPROTOCOL if WS_SUBPROTOCOL in offered else None)
-    with contextlib.suppress(WebSocketDisconnect):
-        while True:
-            received = await websocket.receive()
-            if received["type"] == "websocket.disconnect":
-                break
-            message = received.get("text")
-            if message is None:
-                await websocket.send_text(
-                    error_json("binary_frame", "Send each request as a JSON text frame.")
-                )
-                continue
-            if len(message) > settings.max_body_bytes:
-                await websocket.send_text(
-                    error_json(
-                        "input_too_large",
-                        f"The message is larger than {settings.max_body_bytes} characters "
-                        "(MAX_BODY_BYTES).",
-                        {"limit": settings.max_body_bytes},
+    # The next message is awaited while a run streams, so a client that closes the connection
+    # cancels its run at once (not at the next event sent), and its session is free again.
+    incoming: asyncio.Future[Message] | None = None
+    try:
+        with contextlib.suppress(WebSocketDisconnect):
+            while True:
+                incoming = incoming or asyncio.ensure_future(websocket.receive())
+                received = await incoming
+                incoming = None
+                if received["type"] == "websocket.disconnect":
+                    break
+                message = received.get("text")
+                if message is None:
+                    await websocket.send_text(
+                        error_json("binary_frame", "Send each request as a JSON text frame.")
                     )
-                )
-                continue
-            try:
-                body = RunRequest.model_validate_json(message)
-                orchestrator, data = _prepare(body, settings, factory)
-                if body.session_id is not None:  # another's: the error frame, as unknown
-                    await orchestrator.authorize_session(body.session_id, principal)
-            except ValidationError as error:
-                details = validation_details(error.errors())
-                await websocket.send_text(
-                    error_json("invalid_request", "The message is malformed.", details)
-                )
-                continue
-            except (ApiError, AgentsCoreError) as error:
-                api_error = error if isinstance(error, ApiError) else from_core_error(error)
-                await websocket.send_text(
-                    error_json(api_error.code, api_error.message, api_error.details)
-                )
-                continue
-            stream = orchestrator.stream(
-                body.input, data, session_id=body.session_id, principal=principal
-            )
-            try:  # a refused run (over a limit) gets one error frame, as a bad message does
-                first, _ = await _started(stream)
-            except (ApiError, AgentsCoreError) as error:
-                api_error = error if isinstance(error, ApiError) else from_core_error(error)
-                await websocket.send_text(
-                    error_json(api_error.code, api_error.message, api_error.details)
-                )
-                continue
-            async with contextlib.aclosing(stream) as events:
-                await websocket.send_json(first.to_json())
-                async for event in events:
-                    await websocket.send_json(event.to_json())
+                    continue
+                if len(message) > settings.max_body_bytes:
+                    await websocket.send_text(
+                        error_json(
+                            "input_too_large",
+                            f"The message is larger than {settings.max_body_bytes} characters "
+                            "(MAX_BODY_BYTES).",
+                            {"limit": settings.max_body_bytes},
+                        )
+                    )
+                    continue
+                try:
+                    body = RunRequest.model_validate_json(message)
+                    orchestrator, data = _prepare(body, settings, factory)
+                    if body.session_id is not None:  # another's: the error frame, as unknown
+                        await orchestrator.authorize_session(body.session_id, principal)
+                    stream = orchestrator.stream(
+                        body.input, data, session_id=body.session_id, principal=principal
+                    )
+                    # A refused run (over a limit) gets one error frame, as a bad message does.
+                    first, stream = await _started(stream)
+                except ValidationError as error:
+                    details = validation_details(error.errors())
+                    await websocket.send_text(
+                        error_json("invalid_request", "The message is malformed.", details)
+                    )
+                    continue
+                except (ApiError, AgentsCoreError) as error:
+                    api_error = error if isinstance(error, ApiError) else from_core_error(error)
+                    await websocket.send_text(
+                        error_json(api_error.code, api_error.message, api_error.details)
+                    )
+                    continue
+                incoming = asyncio.ensure_future(websocket.receive())
+                if not await _send_events(websocket, first, stream, incoming):
+                    break  # the client went away: its run was cancelled
+    finally:
+        if incoming is not None:
+            await cancel_and_wait(incoming)
+
+
+async def _send_events(
+    websocket: WebSocket,
+    first: StreamEvent,
+    stream: AsyncGenerator[StreamEvent, None],
+    incoming: asyncio.Future[Message],
+) -> bool:
+    """Send the run's events; False when the client closed meanwhile (the run is cancelled)."""
+
+    async def send() -> None:
+        async with contextlib.aclosing(stream) as events:
+            await websocket.send_json(first.to_json())
+            async for event in events:
+                await websocket.send_json(event.to_json())
+
+    sending = asyncio.ensure_future(send())
+    try:
+        either: set[asyncio.Future[Any]] = {sending, incoming}
+        await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+        if (
+            not sending.done()
+            and incoming.exception() is None
+            and incoming.result()["type"] == "websocket.disconnect"
+        ):
+            await cancel_and_wait(sending)
+            return False
+        await sending  # a message that came meanwhile waits for the next turn of the loop
+        return True
+    finally:
+        if not sending.done():
+            await cancel_and_wait(sending)
