@@ -1,4 +1,4 @@
-"""Conversation histories: list, read, clear."""
+"""Conversation histories: list, read, delete."""
 
 from __future__ import annotations
 
@@ -55,8 +55,8 @@ async def get_session(session_id: SessionId) -> SessionHistory:
 
 @router.delete("/{session_id}", status_code=204)
 async def clear_session(session_id: SessionId) -> Response:
-    """Forget a session's history."""
+    """Forget a session: its history, and its entry in the list."""
     validate_session_id(session_id)
     async with AgentSession(session_id) as session:
-        await session.clear_session()
+        await session.delete()
     return Response(status_code=204)
