@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Start Redis and PostgreSQL on 127.0.0.1 for the session-backend tests; source it, then call
 # `start_services` (exports AGENTS_TEST_REDIS_URL, AGENTS_TEST_POSTGRES_URL and CHROMIUM_PATH) and
-# `stop_services` (from a trap). Uses Debian's `redis-server`, `postgresql` and `chromium` (the
-# api playground's browser tests) packages, installed with apt when missing. Both run from a throwaway directory on non-default ports, with durability
+# `stop_services` (from a trap). Uses Debian's `redis-server`, `postgresql`, `chromium` and `npm`
+# (the api playground's browser tests and their axe-core audit) packages, installed with apt when
+# missing. Both run from a throwaway directory on non-default ports, with durability
 # off (fsync, snapshots): the tests check behaviour, not crash safety of the servers.
 # Run as root (CI) or as a user who can run them (REDIS_PORT / PG_PORT change the ports).
 
@@ -22,6 +23,7 @@ _install_services() {
     command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
     [ -n "$(_pg_bin)" ] || missing+=(postgresql)
     [ -n "$(_chromium)" ] || missing+=(chromium)
+    command -v npm >/dev/null 2>&1 || missing+=(npm)  # axe-core for the playground's audit
     if [ "${#missing[@]}" -gt 0 ]; then
         echo "== installing ${missing[*]}"
         apt-get update -qq

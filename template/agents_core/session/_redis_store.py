@@ -129,6 +129,12 @@ class RedisStore(RedisSession):
         raw = await self._redis.hgetall(self._meta_key)
         return _metadata(self.session_id, raw)
 
+    async def delete_metadata(self) -> None:
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.delete(self._meta_key)
+            pipe.zrem(self._index_key, self.session_id)
+            await pipe.execute()
+
     async def list_metadata(
         self, *, user_id: str | None = None, owner: str | None = None, limit: int = 100
     ) -> list[SessionMetadata]:

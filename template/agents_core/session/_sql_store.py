@@ -200,6 +200,12 @@ class SQLStore(SQLAlchemySession):
         found = await self._select_metadata(self._meta.c.session_id == self.session_id, 1)
         return found[0] if found else None
 
+    async def delete_metadata(self) -> None:
+        await self._ensure_tables()
+        meta = self._meta
+        async with self._session() as sess, sess.begin():
+            await sess.execute(delete(meta).where(meta.c.session_id == self.session_id))
+
     async def list_metadata(
         self, *, user_id: str | None = None, owner: str | None = None, limit: int = 100
     ) -> list[SessionMetadata]:

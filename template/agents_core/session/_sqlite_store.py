@@ -143,6 +143,10 @@ class SQLiteStore(SQLiteSession):
         row = await self._run(lambda conn: conn.execute(sql, (self.session_id,)).fetchone())
         return SessionMetadata(*row) if row else None
 
+    async def delete_metadata(self) -> None:
+        sql = f"DELETE FROM {META_TABLE} WHERE session_id = ?"
+        await self._run(lambda conn: conn.execute(sql, (self.session_id,)))
+
     async def list_metadata(
         self, *, user_id: str | None = None, owner: str | None = None, limit: int = 100
     ) -> list[SessionMetadata]:

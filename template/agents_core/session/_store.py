@@ -57,6 +57,9 @@ class SessionStore(Protocol):
 
     async def load_metadata(self) -> SessionMetadata | None: ...
 
+    async def delete_metadata(self) -> None:
+        """Forget the metadata: the session leaves `list_metadata`."""
+
     async def list_metadata(
         self, *, user_id: str | None = None, owner: str | None = None, limit: int = 100
     ) -> list[SessionMetadata]:
@@ -131,6 +134,9 @@ class MemoryStore:
 
     async def load_metadata(self) -> SessionMetadata | None:
         return self._metadata
+
+    async def delete_metadata(self) -> None:
+        self._metadata = None
 
     async def list_metadata(
         self, *, user_id: str | None = None, owner: str | None = None, limit: int = 100

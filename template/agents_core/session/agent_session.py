@@ -32,6 +32,15 @@ SUMMARY_PREFIX = "Summary of the earlier conversation:"
 
 SESSION_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
 
+TITLE_CHARS = 80
+"""A session's title is the start of its first message, cut to this many characters."""
+
+
+def title_of(message: str) -> str:
+    """The title of a conversation that starts with `message`: its words on one line, cut."""
+    words = " ".join(message.split())
+    return words if len(words) <= TITLE_CHARS else words[: TITLE_CHARS - 1].rstrip() + "…"
+
 
 def validate_session_id(session_id: str) -> str:
     """Return `session_id` if it is 1-128 letters, digits, '.', '_', ':' or '-'; else raise."""
@@ -174,6 +183,8 @@ class AgentSession(SessionABC):
             if principal is not None and self._authorized != principal.id:
                 await self.authorize(principal)
             history = await self.get_items()
+            if not history and query and "title" not in self.metadata:
+                self.metadata["title"] = title_of(query)  # a conversation's first message
             readable = _readable if self.clean_structured_outputs else None
             turn = SessionTurn(self.session_id, history, query, readable=readable)
             yield turn
@@ -195,6 +206,11 @@ class AgentSession(SessionABC):
     async def clear_session(self) -> None:
         await self._backend.clear_session()
         self._count = 0
+
+    async def delete(self) -> None:
+        """Forget the session: its items and its metadata (it leaves `list_sessions()`)."""
+        await self.clear_session()
+        await self._store.delete_metadata()
 
     def needs_summarization(self) -> bool:
         """True when the history has reached `summarize_after` items (as of the last access)."""
@@ -344,13 +360,13 @@ async def read_session(
 async def delete_session(
     session_id: str, *, principal: Principal = LOCAL, url: str | None = None
 ) -> None:
-    """Forget the history of a session of `principal`'s (its metadata and owner stay, so its
-    id is not free for another principal); SessionNotFound as `read_session`."""
+    """Delete a session of `principal`'s: its history and its metadata (it leaves
+    `list_sessions()`, and its id is free again); SessionNotFound as `read_session`."""
     async with AgentSession(session_id, url=url) as session:
         if not await session.exists():
             raise SessionNotFound(session_id)
         await session.authorize(principal)
-        await session.clear_session()
+        await session.delete()
 
 
 def _trim(items: list[TResponseInputItem], max_items: int) -> list[TResponseInputItem]:

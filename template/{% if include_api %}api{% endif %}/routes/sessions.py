@@ -1,4 +1,4 @@
-"""Conversation histories: list, read, clear; each caller sees only its own (admin: all).
+"""Conversation histories: list, read, delete; each caller sees only its own (admin: all).
 
 Another principal's session answers 404 as an unknown id does (agents_core decides).
 """
@@ -63,7 +63,7 @@ async def get_session(session_id: SessionId, principal: PrincipalDep) -> Session
 
 @router.delete("/{session_id}", status_code=204, responses={404: {"model": ErrorResponse}})
 async def clear_session(session_id: SessionId, principal: PrincipalDep) -> Response:
-    """Forget a session's history (404 as `GET`). The id stays its owner's."""
+    """Delete a session: its history and its entry in the list (404 as `GET`)."""
     validate_session_id(session_id)
     await delete_session(session_id, principal=principal)
     return Response(status_code=204)
