@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
+from tests._cookiecutter import cookiecutter_render, tree_differences
 from tests._deploy_files import deploy_file_problems
 from tests._render import (
     MATRIX,
@@ -246,7 +247,10 @@ def test_rendered_tree_is_clean(
     combo: Combo, renderer: Renderer, import_venv: SharedVenv, tmp_path: Path
 ) -> None:
     tree = renderer.render(combo.data, name=combo.id)
+    # The cookiecutter form renders the same files, byte for byte (tests/test_cookiecutter.py).
+    cookie_tree = cookiecutter_render(renderer.src, combo.data, tmp_path / "cookiecutter")
     problems = {
+        "cookiecutter render differs from copier's": tree_differences(tree, cookie_tree),
         "leftover Jinja": list(jinja_leftovers(tree)),
         "layout": list(layout_problems(tree)),
         "parsing": list(parse_problems(tree)),

@@ -1,0 +1,1 @@
+"""Agents that coordinate the others: intent router, planner, synthesizer, session summarizer."""

@@ -1,0 +1,155 @@
+"""Paused runs in the session database file (two tables beside the SDK's)."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from agents_core.approvals.store import StoredRun
+
+RUNS_TABLE = "agents_core_paused_runs"
+APPROVALS_TABLE = "agents_core_approvals"
+_KEEP_SECONDS = 86_400
+"""Finished or expired pauses are deleted a day after they expire (replays meanwhile get 409)."""
+
+T = TypeVar("T")
+
+_memory: sqlite3.Connection | None = None
+_memory_lock = threading.Lock()
+
+
+class SQLiteApprovalStore:
+    """Each operation opens a short connection and runs in one `BEGIN IMMEDIATE` transaction."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._ready = False
+
+    def _connect(self) -> sqlite3.Connection:
+        global _memory
+        if self.path == ":memory:":  # one private database per process, as SQLiteSession has
+            if _memory is None:
+                _memory = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+            return _memory
+        return sqlite3.connect(self.path, timeout=30, isolation_level=None)
+
+    def _call(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        with _memory_lock if self.path == ":memory:" else _NoLock():
+            conn = self._connect()
+            try:
+                if not self._ready:
+                    _create(conn)
+                    self._ready = True
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    result = work(conn)
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+                return result
+            finally:
+                if self.path != ":memory:":
+                    conn.close()
+
+    async def save(self, run: StoredRun) -> None:
+        def work(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                f"DELETE FROM {APPROVALS_TABLE} WHERE run_id IN (SELECT run_id FROM {RUNS_TABLE} "
+                "WHERE expires_at < ?)",
+                (time.time() - _KEEP_SECONDS,),
+            )
+            conn.execute(
+                f"DELETE FROM {RUNS_TABLE} WHERE expires_at < ?", (time.time() - _KEEP_SECONDS,)
+            )
+            conn.execute(
+                f"INSERT OR REPLACE INTO {RUNS_TABLE} (run_id, session_id, payload, digest, "
+                "expires_at, status) VALUES (?, ?, ?, ?, ?, ?)",
+                (run.run_id, run.session_id, run.payload, run.digest, run.expires_at, run.status),
+            )
+            conn.executemany(
+                f"INSERT OR REPLACE INTO {APPROVALS_TABLE} (approval_id, run_id, status, reason) "
+                "VALUES (?, ?, ?, ?)",
+                [(aid, run.run_id, st, reason) for aid, (st, reason) in run.approvals.items()],
+            )
+
+        await asyncio.to_thread(self._call, work)
+
+    async def load(self, run_id: str) -> StoredRun | None:
+        def work(conn: sqlite3.Connection) -> StoredRun | None:
+            row = conn.execute(
+                f"SELECT run_id, session_id, payload, digest, expires_at, status FROM {RUNS_TABLE} "
+                "WHERE run_id = ?",
+                (run_id,),
+            ).fetchone()
+            if row is None:
+                return None
+            run = StoredRun(*row)
+            for aid, status, reason in conn.execute(
+                f"SELECT approval_id, status, reason FROM {APPROVALS_TABLE} WHERE run_id = ? "
+                "ORDER BY rowid",
+                (run_id,),
+            ):
+                run.approvals[aid] = (status, reason)
+            return run
+
+        return await asyncio.to_thread(self._call, work)
+
+    async def decide(self, run_id: str, approval_id: str, status: str, reason: str | None) -> str:
+        def work(conn: sqlite3.Connection) -> str:
+            row = conn.execute(
+                f"SELECT status FROM {APPROVALS_TABLE} WHERE approval_id = ? AND run_id = ?",
+                (approval_id, run_id),
+            ).fetchone()
+            if row is None:
+                return "unknown"
+            if row[0] == "pending":
+                conn.execute(
+                    f"UPDATE {APPROVALS_TABLE} SET status = ?, reason = ? WHERE approval_id = ?",
+                    (status, reason, approval_id),
+                )
+            return str(row[0])
+
+        return await asyncio.to_thread(self._call, work)
+
+    async def transition(self, run_id: str, old: str, new: str) -> bool:
+        def work(conn: sqlite3.Connection) -> bool:
+            cursor = conn.execute(
+                f"UPDATE {RUNS_TABLE} SET status = ? WHERE run_id = ? AND status = ?",
+                (new, run_id, old),
+            )
+            if cursor.rowcount and new in ("done", "expired"):
+                conn.execute(f"UPDATE {RUNS_TABLE} SET payload = '' WHERE run_id = ?", (run_id,))
+            return cursor.rowcount == 1
+
+        return await asyncio.to_thread(self._call, work)
+
+    async def aclose(self) -> None:
+        return None
+
+
+class _NoLock:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc_info: object) -> None:
+        return None
+
+
+def _create(conn: sqlite3.Connection) -> None:
+    conn.execute(
+        f"CREATE TABLE IF NOT EXISTS {RUNS_TABLE} (run_id TEXT PRIMARY KEY, session_id TEXT NOT "
+        "NULL, payload TEXT NOT NULL, digest TEXT NOT NULL, expires_at REAL NOT NULL, "
+        "status TEXT NOT NULL)"
+    )
+    conn.execute(
+        f"CREATE TABLE IF NOT EXISTS {APPROVALS_TABLE} (approval_id TEXT PRIMARY KEY, "
+        "run_id TEXT NOT NULL, status TEXT NOT NULL, reason TEXT)"
+    )
+    conn.execute(
+        f"CREATE INDEX IF NOT EXISTS idx_{APPROVALS_TABLE}_run ON {APPROVALS_TABLE} (run_id)"
+    )

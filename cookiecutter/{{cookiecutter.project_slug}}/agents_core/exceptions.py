@@ -1,0 +1,168 @@
+"""Errors raised by agents_core. Every one names what went wrong and what is allowed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+
+class AgentsCoreError(Exception):
+    """Base class of every error agents_core raises on purpose."""
+
+
+class ConfigurationError(AgentsCoreError):
+    """A setting or a definition is invalid."""
+
+
+class UnknownNameError(AgentsCoreError, KeyError):
+    """A registry lookup named something that is not registered."""
+
+    def __init__(self, kind: str, name: str, known: Iterable[str]) -> None:
+        self.kind = kind
+        self.name = name
+        self.known = sorted(known)
+        listing = ", ".join(self.known) if self.known else "none"
+        super().__init__(f"Unknown {kind} {name!r}. Registered {kind}s: {listing}.")
+
+    def __str__(self) -> str:  # KeyError would otherwise print the repr
+        return str(self.args[0])
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled with its own arguments (e.g. by Prefect, which stores a failed task's error),
+        # not with the message, which __init__ does not take.
+        return (type(self), (self.kind, self.name, self.known))
+
+
+class DuplicateNameError(AgentsCoreError, ValueError):
+    """A registry already holds something under this name."""
+
+    def __init__(self, kind: str, name: str) -> None:
+        self.kind = kind
+        self.name = name
+        super().__init__(
+            f"A {kind} named {name!r} is already registered. "
+            f"Pick another name, or pass replace=True to override it on purpose."
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.kind, self.name))
+
+
+class MCPServerUnavailable(AgentsCoreError):
+    """A declared MCP server could not be started or reached."""
+
+    def __init__(self, server: str, reason: str) -> None:
+        self.server = server
+        self.reason = reason
+        super().__init__(f"MCP server {server!r} is unavailable: {reason}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.server, self.reason))
+
+
+class InvalidSessionIdError(AgentsCoreError, ValueError):
+    """A session id does not match the allowed pattern."""
+
+
+class SessionBusyError(AgentsCoreError):
+    """Another turn held the session longer than the wait allowed (SESSION_LOCK_TIMEOUT_SECONDS)."""
+
+    def __init__(self, session_id: str, waited: float) -> None:
+        self.session_id = session_id
+        self.waited = waited
+        super().__init__(
+            f"Session {session_id!r} is busy: another turn has held it for {waited:g} s. "
+            "Retry when that turn has finished, or raise SESSION_LOCK_TIMEOUT_SECONDS."
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.session_id, self.waited))
+
+
+class ApprovalError(AgentsCoreError):
+    """A decision on a pending tool approval was refused.
+
+    `kind` says why: `unknown` (no such approval for that run), `decided` (already approved or
+    rejected: a replay), `expired` (APPROVAL_TIMEOUT_SECONDS passed; the run has ended),
+    `invalid` (the stored state of the paused run does not verify).
+    """
+
+    KINDS = ("unknown", "decided", "expired", "invalid")
+
+    def __init__(self, kind: str, message: str, *, run_id: str = "", approval_id: str = "") -> None:
+        if kind not in self.KINDS:
+            raise ValueError(f"ApprovalError kind is one of {', '.join(self.KINDS)}, got {kind!r}")
+        self.kind = kind
+        self.run_id = run_id
+        self.approval_id = approval_id
+        super().__init__(message)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_approval_error, (self.kind, str(self), self.run_id, self.approval_id))
+
+
+def _approval_error(kind: str, message: str, run_id: str, approval_id: str) -> ApprovalError:
+    return ApprovalError(kind, message, run_id=run_id, approval_id=approval_id)
+
+
+class GuardrailTripped(AgentsCoreError):
+    """An input guardrail refused the input of an agent."""
+
+    def __init__(self, guardrail: str, message: str, agent: str | None = None) -> None:
+        self.guardrail = guardrail
+        self.message = message
+        self.agent = agent
+        where = f" (agent {agent!r})" if agent else ""
+        super().__init__(f"Guardrail {guardrail!r} refused the input{where}: {message}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.guardrail, self.message, self.agent))
+
+
+class SafetyLimitExceeded(AgentsCoreError):
+    """An orchestration ran too many agents or looped on the same step."""
+
+
+class AgentRunError(AgentsCoreError):
+    """A model or the SDK failed while an agent was running."""
+
+    def __init__(self, agent: str, cause: BaseException) -> None:
+        self.agent = agent
+        self.cause = cause
+        super().__init__(f"Agent {agent!r} failed: {type(cause).__name__}: {cause}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.agent, self.cause))
+
+
+class ModelCallError(AgentRunError):
+    """The model server failed a request, after the retries it deserved.
+
+    `fault` is stable and meant for programs: `rate_limited`, `timeout`, `auth_failed`,
+    `not_found`, `unreachable`, `upstream_error` (another HTTP error), `truncated` (a stream cut
+    before its end), `unreadable_output` (output that does not fit the agent's output type),
+    `bad_output` (any other unusable output). `status` is the server's HTTP
+    status when it answered, `retry_after` its `Retry-After` in seconds when it sent one.
+    """
+
+    def __init__(
+        self,
+        agent: str,
+        cause: BaseException,
+        fault: str,
+        explanation: str,
+        status: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(agent, cause)
+        self.fault = fault
+        self.explanation = explanation
+        self.status = status
+        self.retry_after = retry_after
+        self.args = (f"Agent {agent!r} failed: {explanation}",)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (
+            type(self),
+            (self.agent, self.cause, self.fault, self.explanation, self.status, self.retry_after),
+        )

@@ -1,0 +1,88 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi_offline import FastAPIOffline
+from pydantic_settings import BaseSettings
+
+from agents_core._defaults import PROJECT_NAME
+from agents_core.llm.selection import close_model_clients
+from agents_core.mcp import close_mcp_servers
+from agents_core.settings_check import exit_on_bad_settings
+from api.deps import API_KEY_HEADER
+from api.errors import install_error_handlers
+from api.limits import BodyLimitMiddleware
+from api.log_redaction import install_redaction
+from api.mcp_endpoint import install_mcp, mcp_lifespan
+from api.request_tracing import instrument_app
+from api.routes import agents, health, playground, runs, sessions{% if cookiecutter.include_workflows %}, workflows{% endif %}
+from api.run_id import RUN_ID_HEADER
+from api.settings import ApiSettings
+{%- if cookiecutter.include_workflows %}
+from api.workflow_runs import WorkflowSettings
+{%- endif %}
+
+# Routers of the features chosen when the project was generated.
+FEATURE_ROUTERS: tuple[APIRouter, ...] = ({% if cookiecutter.include_workflows %}workflows.router,{% endif %})
+# Their settings, checked when the app is made, and what they stop when it shuts down.
+FEATURE_SETTINGS: tuple[type[BaseSettings], ...] = ({% if cookiecutter.include_workflows %}WorkflowSettings,{% endif %})
+FEATURE_SHUTDOWN: tuple[Callable[[FastAPI], Awaitable[None]], ...] = ({% if cookiecutter.include_workflows %}workflows.shutdown,{% endif %})
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async with mcp_lifespan(app):  # the /mcp endpoint's session manager
+        yield
+    # On SIGTERM/SIGINT too: uvicorn runs this before it exits, so nothing it started outlives it.
+    for shutdown in FEATURE_SHUTDOWN:
+        await shutdown(app)
+    await close_model_clients()  # connections to the model server, before the loop ends
+    await close_mcp_servers()  # the MCP servers the agents used (stdio children)
+
+
+def create_app(settings: ApiSettings | None = None) -> FastAPI:
+    """A new app on `settings`.
+
+    With None (as `uvicorn api:create_app --factory` calls it) the settings are read from the
+    environment and `.env`; a bad value prints one line naming the variable and exits with 64.
+    """
+    if settings is None:
+        exit_on_bad_settings(ApiSettings, *FEATURE_SETTINGS)
+        settings = ApiSettings()
+    secrets = [settings.api_key, settings.openai_api_key]
+    install_redaction(secret.get_secret_value() for secret in secrets if secret is not None)
+    # /docs and /redoc with Swagger UI and ReDoc served by the app itself: they work offline.
+    app = FastAPIOffline(
+        title=f"{PROJECT_NAME} API",
+        description="Run, stream and manage the project's agents.",
+        version="0.1.0",
+        lifespan=_lifespan,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    origins = settings.cors_origin_list
+    if origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Content-Type", API_KEY_HEADER],
+            expose_headers=[RUN_ID_HEADER],  # so browser clients can read the run id
+        )
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.include_router(playground.router)
+    app.include_router(health.router)
+    app.include_router(agents.router)
+    app.include_router(runs.router)
+    app.include_router(runs.ws_router)
+    app.include_router(sessions.router)
+    for router in FEATURE_ROUTERS:
+        app.include_router(router)
+    install_mcp(app, settings)  # the agents as MCP tools at /mcp
+    instrument_app(app, settings)  # request spans, with TRACING_EXPORTER=otlp|console
+    return app

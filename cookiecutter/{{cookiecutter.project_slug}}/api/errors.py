@@ -1,0 +1,228 @@
+"""Every error leaves the service as `{"error": {"code", "message", "details"}}`.
+
+The framework's errors map to statuses here, in one place; nothing answers with a stack trace.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from agents_core.exceptions import (
+    AgentRunError,
+    AgentsCoreError,
+    ApprovalError,
+    GuardrailTripped,
+    InvalidSessionIdError,
+    ModelCallError,
+    SafetyLimitExceeded,
+    SessionBusyError,
+    UnknownNameError,
+)
+from api.run_id import run_id_headers
+
+logger = logging.getLogger("api")
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    410: "gone",
+    413: "input_too_large",
+    422: "invalid_request",
+    503: "not_ready",
+}
+
+
+class ApiError(Exception):
+    """An error with its status and stable code, raised by the routes."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        details: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details or {}
+        self.headers = headers
+
+
+def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    """The JSON body of every error response (and of WebSocket error frames)."""
+    return {"error": {"code": code, "message": message, "details": details or {}}}
+
+
+def error_json(code: str, message: str, details: Any = None) -> str:
+    """`error_body` as ASCII JSON text.
+
+    Errors echo what the client sent (an unknown agent's name, a field name), and JSON may carry a
+    lone surrogate (`"\\ud800"`) that UTF-8 cannot encode: escaped, it cannot turn a 4xx into a 500.
+    """
+    return json.dumps(error_body(code, message, details), ensure_ascii=True, allow_nan=False)
+
+
+class AsciiJSONResponse(JSONResponse):
+    """A JSON response whose body is ASCII (see `error_json`)."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=True, allow_nan=False).encode("ascii")
+
+
+def from_core_error(error: AgentsCoreError | ValueError) -> ApiError:
+    """The `ApiError` for an error the framework raised."""
+    if isinstance(error, ApprovalError):
+        status, code = _APPROVAL_ERRORS[error.kind]
+        details = {"run_id": error.run_id, "approval_id": error.approval_id}
+        return ApiError(status, code, str(error), details)
+    if isinstance(error, UnknownNameError):
+        return ApiError(
+            404,
+            f"unknown_{error.kind.replace(' ', '_')}",
+            str(error),
+            {"name": error.name, "known": error.known},
+        )
+    if isinstance(error, InvalidSessionIdError):
+        return ApiError(422, "invalid_session_id", str(error))
+    if isinstance(error, GuardrailTripped):
+        return ApiError(
+            400,
+            "guardrail_tripped",
+            str(error),
+            {"guardrail": error.guardrail, "agent": error.agent, "reason": error.message},
+        )
+    if isinstance(error, SessionBusyError):
+        return ApiError(
+            409,
+            "session_busy",
+            str(error),
+            {"session_id": error.session_id, "waited_seconds": error.waited},
+        )
+    if isinstance(error, ModelCallError):
+        return from_model_error(error)
+    if isinstance(error, AgentRunError):
+        # The cause may hold provider details: log it, answer with its type only.
+        logger.error("agent %r failed", error.agent, exc_info=error.cause)
+        return ApiError(
+            502,
+            "agent_run_failed",
+            f"Agent {error.agent!r} failed ({type(error.cause).__name__}).",
+            {"agent": error.agent},
+        )
+    if isinstance(error, SafetyLimitExceeded):
+        return ApiError(500, "safety_limit_exceeded", str(error))
+    if isinstance(error, ValueError):
+        return ApiError(422, "invalid_request", str(error))
+    logger.error("framework error", exc_info=error)
+    return ApiError(500, "agent_error", f"{type(error).__name__}: the run failed.")
+
+
+_APPROVAL_ERRORS: dict[str, tuple[int, str]] = {
+    "unknown": (404, "approval_not_found"),
+    "decided": (409, "approval_already_decided"),
+    "expired": (410, "approval_expired"),
+    "invalid": (409, "approval_invalid"),
+}
+"""ApprovalError kinds: unknown id (or another run's), a replay, too late, a stored state that
+does not verify."""
+
+_MODEL_FAULTS: dict[str, tuple[int, str, str]] = {
+    "rate_limited": (429, "model_rate_limited", "The model server is rate limiting requests."),
+    "timeout": (504, "model_timeout", "The model did not answer in time."),
+    "auth_failed": (502, "model_auth_failed", "The model server refused the service's key."),
+}
+DEFAULT_RETRY_AFTER_SECONDS = 1
+
+
+def from_model_error(error: ModelCallError) -> ApiError:
+    """A model server's fault, with a stable code; its details go to the log, not the client.
+
+    429 `model_rate_limited` (with `Retry-After`), 504 `model_timeout`, 502 `model_auth_failed`,
+    and 502 `model_<fault>` for the others (`model_unreachable`, `model_upstream_error`...).
+    """
+    logger.error("agent %r: model call failed: %s", error.agent, error.explanation)
+    status, code, message = _MODEL_FAULTS.get(
+        error.fault, (502, f"model_{error.fault}", "The model server failed.")
+    )
+    details: dict[str, Any] = {"agent": error.agent, "fault": error.fault}
+    if error.status is not None:
+        details["upstream_status"] = error.status
+    headers = None
+    if status == 429:
+        wait = error.retry_after if error.retry_after is not None else DEFAULT_RETRY_AFTER_SECONDS
+        seconds = max(1, math.ceil(wait))
+        headers = {"Retry-After": str(seconds)}
+        details["retry_after"] = seconds
+    return ApiError(status, code, f"Agent {error.agent!r}: {message}", details, headers)
+
+
+def validation_details(errors: Sequence[Any]) -> dict[str, Any]:
+    """Pydantic's errors without the rejected input (it may be large or secret)."""
+    return {"errors": jsonable_encoder(errors, exclude={"input", "ctx", "url"})}
+
+
+async def _api_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, ApiError)
+    body = error_body(error.code, error.message, error.details)
+    return AsciiJSONResponse(body, error.status, headers=_headers(request, error.headers))
+
+
+async def _core_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, AgentsCoreError)
+    return await _api_error(request, from_core_error(error))
+
+
+async def _validation_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    details = validation_details(error.errors())
+    body = error_body("invalid_request", "The request is malformed.", details)
+    return AsciiJSONResponse(body, 422)
+
+
+async def _http_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, StarletteHTTPException)
+    code = _HTTP_CODES.get(error.status_code, "http_error")
+    return AsciiJSONResponse(
+        error_body(code, str(error.detail)),
+        error.status_code,
+        headers=_headers(request, error.headers),
+    )
+
+
+async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+    logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
+    return AsciiJSONResponse(
+        error_body("internal_error", "Internal server error."),
+        500,
+        headers=_headers(request, None),
+    )
+
+
+def _headers(request: Request, headers: Mapping[str, str] | None) -> dict[str, str]:
+    # A run's error responses name the run too (X-Run-Id): its log line and trace carry it.
+    return {**(headers or {}), **run_id_headers(request)}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(AgentsCoreError, _core_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,275 @@
+"""Start the catalog's flows from the API and read their runs back from Prefect.
+
+Two execution modes (`WORKFLOW_EXECUTION`):
+
+- ``in-process`` (default, no infrastructure): the API process creates the flow run on the
+  Prefect server (ephemeral, or the one of ``PREFECT_API_URL``) and runs it in the background on
+  its own event loop. A run that is still going when the API process stops is lost: Prefect
+  shows it as Running until it is marked Crashed or Late. Use it for development and demos.
+- ``deployment``: the API asks Prefect to run the flow's deployment (`prefect.yaml`, named
+  ``<Flow title>/<catalog name>``) and returns at once; a worker polling the work pool runs it.
+  Runs survive API restarts, and scale with the workers.
+
+Prefect is imported here on first use, never when `api` is imported, and off the event loop: the
+import and the start of the local (ephemeral) server take seconds, which would stall every other
+request (`WorkflowRunner.prepare`). The server this process started is stopped at shutdown
+(`WorkflowRunner.close`), on SIGTERM and SIGINT too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal
+from uuid import UUID
+
+import httpx
+from pydantic import Field
+from pydantic_core import to_jsonable_python
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from api.errors import ApiError
+
+if TYPE_CHECKING:
+    from prefect.client.schemas.objects import FlowRun
+
+    from workflows_core.catalog import FlowInfo
+
+logger = logging.getLogger("api.workflows")
+
+ExecutionMode = Literal["in-process", "deployment"]
+
+
+class WorkflowSettings(BaseSettings):
+    """How the API runs workflows (read from the environment and `.env`)."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    workflow_execution: ExecutionMode = Field(
+        default="in-process",
+        description="in-process: run flows in the API process (lost on restart); deployment: "
+        "submit them to their Prefect deployment, a worker runs them.",
+    )
+    workflow_max_parameters_chars: int = Field(
+        default=100_000,
+        ge=1,
+        description="Largest JSON size of a run's parameters, in bytes of UTF-8.",
+    )
+
+
+@dataclass(frozen=True)
+class RunState:
+    """What the API says about one flow run."""
+
+    flow_run_id: UUID
+    flow: str | None
+    """Catalog name of the flow (None if the flow is not in this project's catalog)."""
+    name: str
+    """Prefect's name of the run, e.g. "crimson-otter"."""
+    deployment_id: UUID | None
+    parameters: dict[str, Any]
+    state_type: str
+    """SCHEDULED, PENDING, RUNNING, COMPLETED, FAILED, CRASHED, CANCELLED, ..."""
+    state_name: str
+    final: bool
+    message: str | None
+    created: datetime | None
+    started: datetime | None
+    ended: datetime | None
+    result: Any
+    result_available: bool
+    error: str | None
+
+
+def deployment_name(info: FlowInfo) -> str:
+    """``<Flow title>/<catalog name>``: how prefect.yaml names the flow's deployment."""
+    return f"{info.title}/{info.name}"
+
+
+class WorkflowRunner:
+    """Starts flow runs in one mode and reads any flow run's state by id."""
+
+    def __init__(self, settings: WorkflowSettings | None = None) -> None:
+        self.settings = settings if settings is not None else WorkflowSettings()
+        # In-process runs: the event loop keeps only weak references to tasks.
+        self._running: set[asyncio.Task[Any]] = set()
+        self._prepared: asyncio.Future[bool] | None = None
+
+    async def prepare(self) -> None:
+        """Import Prefect and reach its server (starting the local one) in a worker thread, once.
+
+        Every call waits for the same preparation; a failed one is retried by the next call.
+        """
+        if self._prepared is None or (self._prepared.done() and self._prepared.exception()):
+            self._prepared = asyncio.ensure_future(asyncio.to_thread(_prepare_prefect))
+        await asyncio.shield(self._prepared)
+
+    async def close(self) -> None:
+        """Cancel in-process runs still going and stop the local Prefect server, if started."""
+        for task in list(self._running):
+            task.cancel()
+        await self.wait_all()
+        prepared = self._prepared
+        ready = prepared is not None and prepared.done() and not prepared.exception()
+        # Only a local server this process started (not the one of PREFECT_API_URL).
+        if ready and prepared is not None and prepared.result():
+            await asyncio.to_thread(_stop_local_server)
+
+    @property
+    def mode(self) -> ExecutionMode:
+        return self.settings.workflow_execution
+
+    async def start(self, info: FlowInfo, parameters: dict[str, Any]) -> FlowRun:
+        """Create a run of `info`'s flow with checked `parameters`; returns at once."""
+        try:
+            await self.prepare()
+            if self.mode == "deployment":
+                return await self._submit_to_deployment(info, parameters)
+            return await self._start_in_process(info, parameters)
+        except (httpx.HTTPError, OSError) as error:
+            raise _unavailable(error) from error
+
+    async def _start_in_process(self, info: FlowInfo, parameters: dict[str, Any]) -> FlowRun:
+        from prefect import get_client
+        from prefect.flow_engine import run_flow_async
+        from prefect.states import Pending
+
+        # The result is written to Prefect's result storage so that the run's state can be read
+        # back by id later (GET /workflows/runs/{id}), like a worker's runs.
+        flow = info.flow.with_options(persist_result=True)
+        async with get_client() as client:
+            flow_run = await client.create_flow_run(flow, parameters=parameters, state=Pending())
+        # Every flow of the catalog is async: it runs on the API's event loop.
+        runner = run_flow_async(flow, flow_run=flow_run, parameters=parameters, return_type="state")
+        task = asyncio.ensure_future(runner)
+        self._running.add(task)
+        task.add_done_callback(self._done)
+        return flow_run
+
+    def _done(self, task: asyncio.Task[Any]) -> None:
+        self._running.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            # The flow's own failures end as a Failed state; this is Prefect itself failing.
+            logger.error("in-process flow run crashed", exc_info=task.exception())
+
+    async def _submit_to_deployment(self, info: FlowInfo, parameters: dict[str, Any]) -> FlowRun:
+        from prefect.deployments import arun_deployment
+        from prefect.exceptions import ObjectNotFound
+
+        name = deployment_name(info)
+        try:
+            # timeout=0: create the run (Scheduled) and return; a worker picks it up.
+            return await arun_deployment(name, parameters=to_jsonable_python(parameters), timeout=0)
+        except ObjectNotFound:
+            raise ApiError(
+                503,
+                "deployment_not_found",
+                f"The Prefect server has no deployment {name!r} (WORKFLOW_EXECUTION=deployment): "
+                "run `prefect --no-prompt deploy --all` in the project.",
+                {"deployment": name},
+            ) from None
+
+    async def read(self, flow_run_id: UUID) -> RunState:
+        """The state of any flow run the Prefect server knows; 404 for an unknown id."""
+        try:
+            await self.prepare()
+            from prefect import get_client
+            from prefect.exceptions import ObjectNotFound
+
+            async with get_client() as client:
+                try:
+                    flow_run = await client.read_flow_run(flow_run_id)
+                except ObjectNotFound:
+                    raise ApiError(
+                        404,
+                        "unknown_flow_run",
+                        f"No flow run has the id {flow_run_id}.",
+                        {"flow_run_id": str(flow_run_id)},
+                    ) from None
+                flow = await client.read_flow(flow_run.flow_id)
+            return await _run_state(flow_run, flow.name)
+        except (httpx.HTTPError, OSError) as error:
+            raise _unavailable(error) from error
+
+    async def wait_all(self) -> None:
+        """Wait for every in-process run this runner started (tests, shutdown)."""
+        if self._running:
+            await asyncio.gather(*self._running, return_exceptions=True)
+
+
+def _prepare_prefect() -> bool:
+    """Blocking: import what runs need and reach the server; True if a local one was started."""
+    # Seconds of imports, done once in this thread; the engines import more on first use.
+    import prefect.flow_engine
+    import prefect.results
+    import prefect.task_engine  # noqa: F401
+    from prefect import get_client
+    from prefect.settings import PREFECT_API_URL
+
+    local = not PREFECT_API_URL.value()
+    with get_client(sync_client=True) as client:  # without an API URL: starts the local server
+        problem = client.api_healthcheck()
+    if problem is not None:
+        raise problem
+    return local
+
+
+def _stop_local_server() -> None:
+    """Blocking: stop the local Prefect server this process started, if any."""
+    import sys
+
+    server_module = sys.modules.get("prefect.server.api.server")
+    if server_module is None:
+        return  # never started: it is imported by the start
+    for server in list(server_module.SubprocessASGIServer._instances.values()):
+        server.stop()
+
+
+async def _run_state(flow_run: FlowRun, flow_title: str) -> RunState:
+    from prefect.client.schemas.objects import StateType
+
+    from workflows_core.catalog import list_flows
+
+    by_title = {info.title: info.name for info in list_flows()}
+    state = flow_run.state
+    result: Any = None
+    available = False
+    error: str | None = None
+    if state is not None and state.type == StateType.COMPLETED:
+        try:
+            result = to_jsonable_python(await state.aresult(), fallback=str)
+            available = True
+        except Exception as problem:  # not persisted, or in storage this process cannot read
+            logger.info("result of flow run %s not available: %s", flow_run.id, problem)
+    elif state is not None and state.type in (StateType.FAILED, StateType.CRASHED):
+        # The message names the exception ("Flow run encountered an exception: ValueError: ...").
+        error = state.message or state.name
+    return RunState(
+        flow_run_id=flow_run.id,
+        flow=by_title.get(flow_title),
+        name=flow_run.name,
+        deployment_id=flow_run.deployment_id,
+        parameters=to_jsonable_python(flow_run.parameters, fallback=str),
+        state_type=state.type.value if state is not None else "UNKNOWN",
+        state_name=(state.name or state.type.value.title()) if state is not None else "Unknown",
+        final=state.is_final() if state is not None else False,
+        message=state.message if state is not None else None,
+        created=flow_run.created,
+        started=flow_run.start_time,
+        ended=flow_run.end_time,
+        result=result,
+        result_available=available,
+        error=error,
+    )
+
+
+def _unavailable(error: Exception) -> ApiError:
+    logger.error("Prefect call failed", exc_info=error)
+    return ApiError(
+        503,
+        "workflows_unavailable",
+        f"The Prefect server cannot be reached or refused the call ({type(error).__name__}); check "
+        "PREFECT_API_URL and the server's logs.",
+    )

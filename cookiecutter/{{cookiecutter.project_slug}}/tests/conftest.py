@@ -1,0 +1,243 @@
+"""Test guards: no network but loopback, no real model call, no global state leaking."""
+
+from __future__ import annotations
+
+import atexit
+import ipaddress
+import os
+import shutil
+import socket
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from agents.models.openai_chatcompletions import OpenAIChatCompletionsModel
+from agents.models.openai_responses import OpenAIResponsesModel
+
+from agents_core import AgentDefinition, register_agent, register_tool
+from agents_core.config import get_settings
+from agents_core.registry import (
+    get_agent_registry,
+    get_guardrail_registry,
+    get_mcp_server_registry,
+    get_tool_registry,
+)
+
+# Prefect (workflows_core) reads its settings and creates its home folder when first imported:
+# give it a private home and quiet, fast settings now, before any test module imports it.
+# Harmless in projects without Prefect.
+_PREFECT_TEST_HOME = tempfile.mkdtemp(prefix="prefect-test-home-")
+atexit.register(shutil.rmtree, _PREFECT_TEST_HOME, True)
+os.environ.pop("PREFECT_API_URL", None)  # never reach a Prefect server of yours
+os.environ.update(
+    PREFECT_HOME=_PREFECT_TEST_HOME,
+    DO_NOT_TRACK="1",
+    PREFECT_SERVER_ANALYTICS_ENABLED="false",
+    PREFECT_LOGGING_TO_API_ENABLED="false",
+    PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="120",
+)
+# The test server's background services are not needed and add random ~2 s pauses.
+_SERVICES_OFF = ("EVENT_PERSISTER", "TRIGGERS", "TASK_RUN_RECORDER", "SCHEDULER", "LATE_RUNS")
+for _service in (*_SERVICES_OFF, "FOREMAN"):
+    os.environ[f"PREFECT_SERVER_SERVICES_{_service}_ENABLED"] = "false"
+
+_ENV_VARS = (
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "OPENAI_API",
+    "MODEL_TIMEOUT_SECONDS",
+    "MODEL_MAX_RETRIES",
+    "READY_CHECKS_MODEL",
+    "LLM_PROVIDER",
+    "DEFAULT_MODEL",
+    "SESSION_URL",
+    "SESSION_MAX_ITEMS",
+    "SESSION_LOCK_TIMEOUT_SECONDS",
+    "APPROVAL_TIMEOUT_SECONDS",
+    "REQUIRE_SQL_APPROVAL",
+    "MAX_TURNS",
+    "MCP_SERVERS_FILE",
+    "MAX_INPUT_CHARS",
+    "TRACING",
+    "TRACING_EXPORTER",
+    "TRACING_CAPTURE_CONTENT",
+    "OTEL_SERVICE_NAME",
+    "LOG_LEVEL",
+    "LOG_FORMAT",
+    "WEATHER_GEOCODING_URL",
+    "WEATHER_FORECAST_URL",
+    "WEATHER_TIMEOUT_SECONDS",
+    "API_KEY",
+    "CORS_ORIGINS",
+    "MAX_CONTEXT_CHARS",
+)
+
+
+def _is_loopback(address: Any) -> bool:
+    host = address[0] if isinstance(address, tuple) else address
+    if isinstance(host, str) and host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_network() -> Iterator[None]:
+    """Any connection to a non-loopback address fails the test that made it."""
+    original = socket.socket.connect
+
+    def guarded(sock: socket.socket, address: Any) -> Any:
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(address):
+            raise ConnectionRefusedError(f"tests may not reach the network ({address!r})")
+        return original(sock, address)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(socket.socket, "connect", guarded)
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _no_real_model(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A call to a hosted model fails, unless the test is marked `allow_model_calls`."""
+    if request.node.get_closest_marker("allow_model_calls"):
+        return
+
+    async def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a test called a real model; use the offline model")
+
+    for model in (OpenAIResponsesModel, OpenAIChatCompletionsModel):
+        monkeypatch.setattr(model, "get_response", refuse)
+        monkeypatch.setattr(model, "stream_response", refuse)
+
+
+@pytest.fixture(autouse=True)
+def _hermetic_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Settings from a clean environment; state under a fresh data dir; no `.env` read."""
+    for var in _ENV_VARS:
+        monkeypatch.delenv(var, raising=False)
+    data_dir = tmp_path / "data"
+    monkeypatch.setenv("DATA_DIR", str(data_dir))
+    monkeypatch.chdir(tmp_path)
+    get_settings.cache_clear()
+    yield data_dir
+    get_settings.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_registries() -> Iterator[None]:
+    """Registrations made by a test disappear after it."""
+    registries: list[Any] = [
+        get_agent_registry(),
+        get_tool_registry(),
+        get_guardrail_registry(),
+        get_mcp_server_registry(),
+    ]
+    snapshots = [registry.snapshot() for registry in registries]
+    yield
+    for registry, snapshot in zip(registries, snapshots, strict=True):
+        registry.restore(snapshot)
+
+
+@pytest.fixture
+def data_dir(_hermetic_settings: Path) -> Path:
+    """The data dir of this test (DATA_DIR)."""
+    return _hermetic_settings
+
+
+# -- specialists shared by the routing tests (registered for one test: _isolated_registries) ----
+
+
+@pytest.fixture
+def billing_agent() -> None:
+    """`billing_agent` (intent billing) with its tool `lookup_invoice`: amount 120, status paid."""
+
+    @register_tool(name="lookup_invoice", description="Find an invoice and its amount")
+    def lookup_invoice(invoice: str) -> dict[str, Any]:
+        """Find an invoice.
+
+        Args:
+            invoice: Invoice number.
+        """
+        return {"invoice": invoice, "amount": 120.0, "status": "paid"}
+
+    register_agent(
+        AgentDefinition(
+            name="billing_agent",
+            description="Billing: invoices, payments and refunds",
+            instructions="Answer billing questions with lookup_invoice.",
+            tools=["lookup_invoice"],
+            metadata={"intent": "billing"},
+        )
+    )
+
+
+@pytest.fixture
+def math_agent() -> None:
+    """`math_expert` (intent math) with the calculator tool."""
+    register_agent(
+        AgentDefinition(
+            name="math_expert",
+            description="Answers arithmetic questions",
+            instructions="Answer arithmetic questions.",
+            tools=["calculator"],
+            metadata={"intent": "math"},
+        )
+    )
+
+
+# -- session backends on real servers ------------------------------------------------------------
+
+SERVER_URL_VARS = {"redis": "AGENTS_TEST_REDIS_URL", "postgres": "AGENTS_TEST_POSTGRES_URL"}
+
+
+def server_url(backend: str) -> str:
+    """The test server's URL for `backend`; fails under CI=true when it is missing, else skips."""
+    var = SERVER_URL_VARS[backend]
+    url = os.environ.get(var, "")
+    if url:
+        return url
+    how = "see docs/framework/sessions.md, 'Running the servers locally'"
+    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+        pytest.fail(
+            f"CI=true but {var} is not set: the {backend} server for the session tests is "
+            f"missing ({how}).",
+            pytrace=False,
+        )
+    pytest.skip(f"{backend} session tests need a server: set {var} ({how})")
+
+
+def project_backends() -> list[str]:
+    """The session backends this project was made for: SQLite always, plus its server's."""
+    from agents_core._defaults import SESSION_BACKEND
+
+    return ["sqlite"] if SESSION_BACKEND == "sqlite" else ["sqlite", SESSION_BACKEND]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that runs against a Redis/PostgreSQL server `server_backend`.
+
+    `pytest -m server_backend` then runs just the tests that the server-backed session answer adds
+    (the template's CI runs the rest once, in the SQLite project of the same answers). A test that
+    talks to the server is either parametrized by `backend_url` or sits in a module marked
+    `pytestmark = pytest.mark.server_backend`.
+    """
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("backend_url", "sqlite") != "sqlite":
+            item.add_marker(pytest.mark.server_backend)
+
+
+@pytest.fixture(params=project_backends())
+def backend_url(
+    request: pytest.FixtureRequest, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> str:
+    """SESSION_URL set to each backend of the project in turn (a real server for Redis/PG)."""
+    backend = str(request.param)
+    url = f"sqlite:///{data_dir / 'sessions.db'}" if backend == "sqlite" else server_url(backend)
+    monkeypatch.setenv("SESSION_URL", url)
+    get_settings.cache_clear()
+    return url

@@ -1,0 +1,208 @@
+"""Faults of the model server: each ends within its bound, with a clear error, on both APIs.
+
+The `test_session_*` functions assert what a fault must leave in the session (a turn is stored
+whole or not at all); they hold once the orchestrator stores turns atomically.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from llmock.scenarios import Delay, Fail, Match, Reply, StreamFault, ToolFault
+
+from agents_core.exceptions import ModelCallError
+from agents_core.llm import CHAT_COMPLETIONS_HINT
+from agents_core.orchestrator import AgentOrchestrator, RoutingOrchestrator
+from agents_core.services.streaming import StreamEvent
+from agents_core.utils.messages import item_text
+from tests.models.conftest import ModelServer, Stopwatch, session_items
+
+pytestmark = pytest.mark.allow_model_calls
+
+QUESTION = "What is 6 * 7?"
+
+
+async def _fails(session_id: str = "faulty") -> ModelCallError:
+    with pytest.raises(ModelCallError) as raised:
+        await AgentOrchestrator().run(QUESTION, session_id=session_id)
+    return raised.value
+
+
+async def _stream(orchestrator: AgentOrchestrator, session_id: str) -> list[StreamEvent]:
+    return [event async for event in orchestrator.stream(QUESTION, session_id=session_id)]
+
+
+def _roles(items: list[Any]) -> list[str]:
+    return [str(item.get("role") or item.get("type")) for item in items]
+
+
+# -- 429, then success ---------------------------------------------------------------------------
+
+
+async def test_429_is_retried_after_retry_after(model_server: ModelServer) -> None:
+    model_server.script(Fail(429, retry_after=0.2, times=2), Reply(text="42."))
+    watch = Stopwatch()
+    outcome = await AgentOrchestrator().run(QUESTION, session_id="rate-limited")
+    assert outcome["result"] == "42."
+    assert [record.status for record in model_server.requests()] == [429, 429, 200]
+    assert watch.seconds >= 0.4  # Retry-After honoured twice
+
+
+async def test_session_after_429_then_success_holds_the_turn_once(
+    model_server: ModelServer,
+) -> None:
+    model_server.script(Fail(429, retry_after=0.05, times=2), Reply(text="42."))
+    await AgentOrchestrator().run(QUESTION, session_id="rate-limited")
+    items = await session_items("rate-limited")
+    assert _roles(items) == ["user", "assistant"]
+    assert items[0]["content"] == QUESTION
+
+
+# -- 500 forever -------------------------------------------------------------------------------
+
+
+async def test_500_forever_stops_after_max_retries(model_server: ModelServer) -> None:
+    model_server.script(Fail(500, retry_after=0.01, times=None))
+    error = await _fails()
+    assert (error.fault, error.status) == ("upstream_error", 500)
+    assert "answered 500" in str(error)
+    assert len(model_server.requests()) == 3  # MODEL_MAX_RETRIES=2, then it gives up
+
+
+async def test_session_unchanged_after_500_forever(model_server: ModelServer) -> None:
+    model_server.script(Fail(500, retry_after=0.01, times=None))
+    await _fails("server-error")
+    assert await session_items("server-error") == []
+
+
+# -- a server that never answers -----------------------------------------------------------------
+
+
+async def test_a_silent_server_is_bounded_by_model_timeout(model_server: ModelServer) -> None:
+    model_server.configure(MODEL_TIMEOUT_SECONDS="0.3", MODEL_MAX_RETRIES="1")
+    model_server.script(Delay(1.0, times=None))
+    watch = Stopwatch()
+    error = await _fails()
+    # Two attempts of 0.3 s and one backoff (at most 0.57 s); without the timeout the first
+    # attempt would have succeeded after the Delay.
+    assert error.fault == "timeout"
+    assert watch.seconds < 2.5  # slack for a loaded machine
+    assert "MODEL_TIMEOUT_SECONDS" in str(error)
+    assert len(model_server.requests(wait=3)) == 2
+
+
+async def test_session_unchanged_after_a_timeout(model_server: ModelServer) -> None:
+    model_server.configure(MODEL_TIMEOUT_SECONDS="0.3", MODEL_MAX_RETRIES="0")
+    model_server.script(Delay(1.0, times=None))
+    await _fails("silent")
+    assert await session_items("silent") == []
+
+
+# -- a stream cut before its end ---------------------------------------------------------------
+
+
+async def test_a_truncated_stream_fails_the_turn(model_server: ModelServer) -> None:
+    model_server.script(
+        Reply(text="The answer is forty-two, as the calculator says."),
+        StreamFault("truncate", after_chunks=2),
+    )
+    events = await _stream(AgentOrchestrator(), "truncated")
+    kinds = [event.type for event in events]
+    assert "answer" not in kinds
+    (error,) = [event for event in events if event.type == "error"]
+    assert "cut" in error.data["message"]
+    assert error.data["code"] == "model_truncated"  # a fault's stable name, as the API's
+    assert kinds[-1] == "done"
+    assert len(model_server.requests()) == 1
+
+
+async def test_session_unchanged_after_a_truncated_stream(model_server: ModelServer) -> None:
+    model_server.script(
+        Reply(text="The answer is forty-two, as the calculator says."),
+        StreamFault("truncate", after_chunks=2),
+    )
+    await _stream(AgentOrchestrator(), "truncated")
+    assert await session_items("truncated") == []
+
+
+# -- 401 -----------------------------------------------------------------------------------------
+
+
+async def test_401_is_not_retried(model_server: ModelServer) -> None:
+    model_server.script(Fail(401, times=None))
+    error = await _fails()
+    assert (error.fault, error.status) == ("auth_failed", 401)
+    assert "OPENAI_API_KEY" in str(error)
+    assert len(model_server.requests()) == 1
+
+
+async def test_session_unchanged_after_401(model_server: ModelServer) -> None:
+    model_server.script(Fail(401, times=None))
+    await _fails("unauthorized")
+    assert await session_items("unauthorized") == []
+
+
+# -- 404: a server without the Responses API -----------------------------------------------------
+
+
+async def test_404_on_responses_says_to_use_chat_completions(model_server: ModelServer) -> None:
+    model_server.script(Fail(404, times=None, match=Match(path="/v1/responses")))
+    model_server.script(Fail(404, times=None, match=Match(path="/v1/chat/completions")))
+    error = await _fails()
+    assert error.fault == "not_found"
+    if model_server.api == "responses":
+        assert CHAT_COMPLETIONS_HINT in str(error)
+    else:
+        assert CHAT_COMPLETIONS_HINT not in str(error)
+        assert "DEFAULT_MODEL" in str(error)
+    assert len(model_server.requests()) == 1
+
+
+# -- router output that cannot be read -----------------------------------------------------------
+
+
+UNREADABLE = ["It is about maths, I think.", json.dumps({"category": "math"})]
+
+
+@pytest.mark.parametrize("reply", UNREADABLE, ids=["prose", "missing-fields"])
+@pytest.mark.usefixtures("math_agent")
+async def test_unreadable_router_output_falls_back_to_the_default_agent(
+    model_server: ModelServer, reply: str
+) -> None:
+    model_server.script(Reply(text=reply), Reply(text="42."))
+    events = await _stream(RoutingOrchestrator(synthesize=False), "unreadable")
+    statuses = [event.data["message"] for event in events if event.type == "status"]
+    assert "intent_router output unreadable; using assistant" in statuses
+    (answer,) = [event for event in events if event.type == "answer"]
+    assert answer.data["text"] == "42."
+    model_server.script(Reply(text=reply), Reply(text="42."))
+    outcome = await RoutingOrchestrator(synthesize=False).run(QUESTION)
+    assert (outcome["intent"], outcome["agent"], outcome["result"]) == (None, "assistant", "42.")
+
+
+@pytest.mark.usefixtures("math_agent")
+async def test_session_after_router_fallback_holds_one_turn(model_server: ModelServer) -> None:
+    model_server.script(Reply(text=UNREADABLE[0]), Reply(text="42."))
+    await RoutingOrchestrator(synthesize=False).run(QUESTION, session_id="fallback")
+    items = await session_items("fallback")
+    assert _roles(items) == ["user", "assistant"]
+    assert item_text(items[-1]) == "42."
+
+
+# -- a tool that does not exist ----------------------------------------------------------------
+
+
+async def test_an_unknown_tool_goes_back_to_the_model(model_server: ModelServer) -> None:
+    # A ToolFault and a Reply would land on the same request: the second one gets llmock's
+    # default answer.
+    model_server.script(ToolFault("unknown_tool"))
+    outcome = await AgentOrchestrator().run(QUESTION, session_id="unknown-tool")
+    assert isinstance(outcome["result"], str)
+    assert outcome["result"]
+    _, second = model_server.bodies()
+    assert "Tool 'llmock_unknown_tool' not found." in json.dumps(second)
+    items = await session_items("unknown-tool")
+    assert _roles(items)[0] == "user"
+    assert _roles(items)[-1] == "assistant"

@@ -1,0 +1,93 @@
+"""`serve` starting a workflow: the event loop stays free, and SIGTERM leaves no process behind.
+
+Both tests share one served project (its own process group, its own local Prefect server):
+starting one costs Prefect's import and server start, ~15 s.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import statistics
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import httpx
+import pytest
+
+from tests.security._processes import (
+    free_port,
+    group_members,
+    start_in_own_group,
+    stop_group,
+    wait_until_healthy,
+)
+
+
+@dataclass
+class Served:
+    process: object
+    pid: int
+    url: str
+    started: httpx.Response
+    health_seconds: list[float] = field(default_factory=list)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    # PREFECT_API_URL unset: the first run imports Prefect and starts its local server.
+    env = {"PREFECT_API_URL": "", "WORKFLOW_EXECUTION": "in-process"}
+    log = tmp_path_factory.mktemp("serve") / "serve.log"
+    process = start_in_own_group(["serve", "--port", str(port)], env, log)
+    try:
+        wait_until_healthy(process, url)
+        health: list[float] = []
+        done = threading.Event()
+
+        def probe() -> None:
+            with httpx.Client(base_url=url, timeout=30) as client:
+                while not done.is_set():
+                    began = time.perf_counter()
+                    client.get("/health").raise_for_status()
+                    health.append(time.perf_counter() - began)
+                    time.sleep(0.05)
+
+        prober = threading.Thread(target=probe)
+        prober.start()
+        try:
+            started = httpx.post(
+                f"{url}/workflows/agent-analysis/runs",
+                json={"parameters": {"query": "What is 2 + 2?", "agent": "assistant"}},
+                timeout=180,
+            )
+        finally:
+            done.set()
+            prober.join()
+        yield Served(process, process.pid, url, started, health)
+    finally:
+        process.kill()
+        process.wait(timeout=30)
+        stop_group(process.pid)
+
+
+def test_health_answers_in_under_100_ms_while_a_workflow_starts(served: Served) -> None:
+    assert served.started.status_code == 202, served.started.text
+    assert len(served.health_seconds) > 10  # the start took a while: the probe ran meanwhile
+    # Before the fix the loop stalled for the whole import and server start (~14 s). Now the
+    # worker thread importing Prefect competes for the GIL (and for 2 cores with Prefect's
+    # server starting), which can hold a few answers for a few hundred milliseconds.
+    assert statistics.median(served.health_seconds) < 0.1
+    assert max(served.health_seconds) < 1.0
+
+
+def test_sigterm_leaves_no_process_of_the_group(served: Served) -> None:
+    assert len(group_members(served.pid)) >= 2  # serve and Prefect's local server
+    os.kill(served.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 30
+    while group_members(served.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert group_members(served.pid) == []

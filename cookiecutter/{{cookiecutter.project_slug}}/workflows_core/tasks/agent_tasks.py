@@ -1,0 +1,81 @@
+"""Run an agent from a flow: the spec's "Run Agent Analysis" task over `AgentOrchestrator`."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from openai import OpenAIError
+from prefect import State, Task, task
+from prefect.cache_policies import NONE as NO_CACHE
+from prefect.client.schemas.objects import TaskRun
+from pydantic_core import to_jsonable_python
+
+from agents_core import AgentOrchestrator, AgentsCoreError, RoutingOrchestrator, get_agent_registry
+from agents_core.utils import to_text
+
+
+def _is_transient(task: Task[..., Any], task_run: TaskRun, state: State[Any]) -> bool:
+    """Retry an infrastructure failure (the session store, say); never a model error.
+
+    The model client already retried the model's transient faults (`MODEL_MAX_RETRIES`, with
+    backoff): retrying them again here would multiply the attempts. The model's other faults
+    (a wrong key, an unreadable output), a wrong name, a refusal or bad input never heal.
+    """
+    error = state.data
+    return not isinstance(error, AgentsCoreError | ValueError | OpenAIError)
+
+
+def analysis_query(query: str, data: dict[str, Any] | None = None) -> str:
+    """The user query of an analysis run: `query`, followed by `data` as JSON when given."""
+    if data is None:
+        return query
+    return f"{query}\n\nData:\n{json.dumps(data, ensure_ascii=False, default=str, indent=2)}"
+
+
+# No caching: an agent run is not a pure function of its inputs (the model, the session's
+# history) and it has effects (the session), so two equal calls must both run.
+@task(
+    name="Run Agent Analysis",
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=2,
+    retry_condition_fn=_is_transient,
+)
+async def run_agent_analysis_task(
+    query: str,
+    agent: str | None = None,
+    data: dict[str, Any] | None = None,
+    session_id: str | None = None,
+) -> dict[str, Any]:
+    """Run one agent (or the intent router when `agent` is None) on `query`.
+
+    Thin wrapper over `AgentOrchestrator` / `RoutingOrchestrator`: the same run as
+    ``<slug> chat [--agent NAME]``, recorded in the session store.
+
+    Args:
+        query: What to ask.
+        agent: A registered agent's name; None routes the query by intent.
+        data: Optional data the agent should analyze, appended to the query as JSON.
+        session_id: Continue this session; None starts a new one.
+
+    Returns:
+        JSON-serializable ``{"agent", "intent", "output", "text", "session_id"}``: `output` is the
+        agent's final output (text or its structured output as JSON), `text` a readable form.
+    """
+    orchestrator: AgentOrchestrator
+    if agent is not None:
+        get_agent_registry().get(agent)  # an unknown name fails here, listing the known ones
+        orchestrator = AgentOrchestrator(default_agent=agent)
+    else:
+        orchestrator = RoutingOrchestrator()
+    outcome = await orchestrator.run(analysis_query(query, data), session_id=session_id)
+    output = outcome.get("result")
+    print(f"{outcome.get('agent')} answered in session {outcome.get('session_id')}")
+    return {
+        "agent": outcome.get("agent"),
+        "intent": outcome.get("intent"),
+        "output": to_jsonable_python(output, fallback=str),
+        "text": to_text(output),
+        "session_id": outcome.get("session_id"),
+    }

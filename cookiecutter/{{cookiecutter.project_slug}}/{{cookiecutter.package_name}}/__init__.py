@@ -1,0 +1,1 @@
+"""The application package: the command-line interface over agents_core."""
