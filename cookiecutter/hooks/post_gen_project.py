@@ -32,28 +32,41 @@ PATHS: list[tuple[str, bool]] = [
     ('prefect.yaml', {{ 'True' if (cookiecutter.include_workflows) else 'False' }}),
     ('tests/api_fuzzing.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
     ('tests/api_server.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
+    ('tests/auth/test_api_auth.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
+    ('tests/auth/test_cli_auth.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
+    ('tests/browser.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
     ('tests/fixtures', {{ 'True' if (cookiecutter.include_samples) else 'False' }}),
     ('tests/models/test_api_models.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
+    ('tests/models/test_playground_models.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
     ('tests/observability/test_api_tracing.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
     ('tests/security/_processes.py', {{ 'True' if (cookiecutter.include_api or cookiecutter.include_workflows) else 'False' }}),
     ('tests/security/test_api_limits.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
     ('tests/security/test_api_settings_at_start.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
     ('tests/security/test_cli_children.py', {{ 'True' if (cookiecutter.include_workflows) else 'False' }}),
+    ('tests/security/test_dns_rebinding.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
     ('tests/security/test_malformed_input.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
     ('tests/security/test_no_key_in_logs.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
     ('tests/security/test_sample_database.py', {{ 'True' if (cookiecutter.include_samples) else 'False' }}),
+    ('tests/security/test_secrets_never_leak.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
     ('tests/security/test_serve_with_workflows.py', {{ 'True' if (cookiecutter.include_api and cookiecutter.include_workflows) else 'False' }}),
+    ('tests/security/test_slow_clients.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
     ('tests/security/test_websocket_origin.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
     ('tests/test_api.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
     ('tests/test_api_approvals.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
+    ('tests/test_api_cancellation.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
     ('tests/test_api_fuzz.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
+    ('tests/test_api_limits_scale_out.py', {{ 'True' if (cookiecutter.include_api and cookiecutter.session_backend != 'sqlite') else 'False' }}),
     ('tests/test_api_mcp.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
+    ('tests/test_api_ownership.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
     ('tests/test_api_public.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
     ('tests/test_api_run_id.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
     ('tests/test_api_scale_out.py', {{ 'True' if (cookiecutter.include_api and cookiecutter.session_backend != 'sqlite') else 'False' }}),
     ('tests/test_api_streaming.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
     ('tests/test_api_turns.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
+    ('tests/test_api_usage.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
     ('tests/test_mcp_notes.py', {{ 'True' if (cookiecutter.include_samples) else 'False' }}),
+    ('tests/test_offline_questions.py', {{ 'True' if (cookiecutter.include_samples) else 'False' }}),
+    ('tests/test_ownership_postgres.py', {{ 'True' if (cookiecutter.session_backend == 'postgres') else 'False' }}),
     ('tests/test_playground_browser.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
     ('tests/test_sales_tools.py', {{ 'True' if (cookiecutter.include_samples) else 'False' }}),
     ('tests/test_samples.py', {{ 'True' if (cookiecutter.include_samples) else 'False' }}),
@@ -63,8 +76,10 @@ PATHS: list[tuple[str, bool]] = [
     ('tests/workflows', {{ 'True' if (cookiecutter.include_workflows) else 'False' }}),
     ('tests/workflows/test_api_workflows.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
     ('tests/workflows/test_api_workflows_fuzz.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
+    ('tests/workflows/test_api_workflows_ownership.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
     ('tests/workflows/test_sales_tasks.py', {{ 'True' if (cookiecutter.include_samples) else 'False' }}),
     ('tests/workflows/test_security_api_workflows.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
+    ('tests/workflows/test_workflow_status_secrets.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
     ('workflows_core', {{ 'True' if (cookiecutter.include_workflows) else 'False' }}),
     ('workflows_core/flows/sales_report_flow.py', {{ 'True' if (cookiecutter.include_samples) else 'False' }}),
     ('workflows_core/tasks/sales_tasks.py', {{ 'True' if (cookiecutter.include_samples) else 'False' }}),
@@ -78,8 +93,12 @@ Next steps:
   uv run {{ cookiecutter.project_slug }} demo        # offline, no API key needed
   uv run pytest                         # the project's own tests
 {%- if cookiecutter.include_docker %}
+{%- set services = ["the API on http://localhost:8000" if cookiecutter.include_api else "the demo (once)"]
+    + (["Redis"] if cookiecutter.session_backend == "redis" else [])
+    + (["PostgreSQL"] if cookiecutter.session_backend == "postgres" else [])
+    + (["a Prefect server and worker"] if cookiecutter.include_workflows else []) %}
   git add uv.lock && git commit -m "Lock"   # the image and CI install exactly uv.lock
-  docker compose up                     # the whole stack in containers
+  docker compose up                     # in containers: {{ services | join(", ") }}
 {%- endif %}
 
 Set OPENAI_API_KEY (see .env.example) to use a real OpenAI model.

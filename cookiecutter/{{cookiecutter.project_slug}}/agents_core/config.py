@@ -91,6 +91,18 @@ class Settings(BaseSettings):
         description="How long a tool call waiting for a human's approval stays decidable "
         "(then it is refused as expired and the run ends).",
     )
+    rate_limit_per_minute: int | None = Field(
+        default=None,
+        ge=0,
+        description="Runs (and approval decisions) per minute per principal; empty or 0: "
+        "unlimited. Counted in the session store, so every process shares the count.",
+    )
+    token_budget_per_day: int | None = Field(
+        default=None,
+        ge=0,
+        description="Model tokens (input + output, as the model reports them) per UTC day per "
+        "principal; empty or 0: unlimited. Once used up, runs are refused until midnight UTC.",
+    )
     max_turns: int = Field(default=10, ge=1, le=100)
     max_input_chars: int = Field(default=8_000, ge=1, le=1_000_000)
     tracing: Literal["auto", "on", "off"] = Field(
@@ -151,6 +163,11 @@ class Settings(BaseSettings):
         level = value.strip().upper() if isinstance(value, str) else value
         # An unknown level is refused as given, so that the message shows what was set.
         return level if level in ("DEBUG", "INFO", "WARNING", "ERROR") else value
+
+    @field_validator("rate_limit_per_minute", "token_budget_per_day", mode="before")
+    @classmethod
+    def _empty_or_zero_is_unlimited(cls, value: object) -> object:
+        return None if value in ("", 0, "0") else value
 
     @field_validator("openai_api_key", "openai_base_url", mode="before")
     @classmethod

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+# The model server's error text may quote its URL with credentials: messages are redacted.
+from agents_core.observability.redaction import redact
+
 
 class AgentsCoreError(Exception):
     """Base class of every error agents_core raises on purpose."""
@@ -79,6 +82,24 @@ class SessionBusyError(AgentsCoreError):
         return (type(self), (self.session_id, self.waited))
 
 
+class SessionNotFound(AgentsCoreError, LookupError):
+    """No session is stored under the id for this principal.
+
+    Raised alike when nothing is stored and when the session belongs to another principal:
+    whether someone else's session exists is never revealed.
+    """
+
+    def __init__(self, session_id: str) -> None:
+        self.session_id = session_id
+        super().__init__(f"No session {session_id!r} is stored.")
+
+    def __str__(self) -> str:  # LookupError would otherwise print the repr
+        return str(self.args[0])
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.session_id,))
+
+
 class ApprovalError(AgentsCoreError):
     """A decision on a pending tool approval was refused.
 
@@ -119,6 +140,43 @@ class GuardrailTripped(AgentsCoreError):
         return (type(self), (self.guardrail, self.message, self.agent))
 
 
+class LimitExceeded(AgentsCoreError):
+    """A principal is over one of its limits; the run was refused before any model call.
+
+    `kind` is `requests` (RATE_LIMIT_PER_MINUTE) or `tokens` (TOKEN_BUDGET_PER_DAY);
+    `retry_after` is the whole seconds until the window that refused it ends (the next minute,
+    or UTC midnight); `limit` and `used` are the window's limit and what it counts so far.
+    """
+
+    KINDS = ("requests", "tokens")
+
+    def __init__(
+        self, kind: str, principal_id: str, limit: int, used: int, retry_after: int
+    ) -> None:
+        if kind not in self.KINDS:
+            raise ValueError(f"LimitExceeded kind is one of {', '.join(self.KINDS)}, got {kind!r}")
+        self.kind = kind
+        self.principal_id = principal_id
+        self.limit = limit
+        self.used = used
+        self.retry_after = retry_after
+        if kind == "requests":
+            what = f"made {used} requests this minute; the limit is {limit}"
+            setting = "RATE_LIMIT_PER_MINUTE"
+        else:
+            what = f"used {used} model tokens today (UTC); the budget is {limit}"
+            setting = "TOKEN_BUDGET_PER_DAY"
+        super().__init__(
+            f"Principal {principal_id!r} {what} ({setting}). Retry in {retry_after} s."
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (
+            type(self),
+            (self.kind, self.principal_id, self.limit, self.used, self.retry_after),
+        )
+
+
 class SafetyLimitExceeded(AgentsCoreError):
     """An orchestration ran too many agents or looped on the same step."""
 
@@ -129,7 +187,7 @@ class AgentRunError(AgentsCoreError):
     def __init__(self, agent: str, cause: BaseException) -> None:
         self.agent = agent
         self.cause = cause
-        super().__init__(f"Agent {agent!r} failed: {type(cause).__name__}: {cause}")
+        super().__init__(redact(f"Agent {agent!r} failed: {type(cause).__name__}: {cause}"))
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.agent, self.cause))
@@ -156,10 +214,10 @@ class ModelCallError(AgentRunError):
     ) -> None:
         super().__init__(agent, cause)
         self.fault = fault
-        self.explanation = explanation
+        self.explanation = redact(explanation)
         self.status = status
         self.retry_after = retry_after
-        self.args = (f"Agent {agent!r} failed: {explanation}",)
+        self.args = (f"Agent {agent!r} failed: {self.explanation}",)
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (

@@ -6,10 +6,11 @@ import asyncio
 import contextlib
 import dataclasses
 import inspect
+import logging
 import re
 import time
 import uuid
-from collections.abc import AsyncGenerator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,10 +39,17 @@ from agents_core.exceptions import (
     GuardrailTripped,
     ModelCallError,
 )
+from agents_core.limits.limiter import admit, record_tokens
 from agents_core.models.context import AgentContext
 from agents_core.models.outputs.intent import IntentOutput
-from agents_core.observability.run_log import current_run_id, log_run, new_run_id, sdk_trace_id
-from agents_core.principals import LOCAL, Principal
+from agents_core.observability.run_log import (
+    current_run_id,
+    log_run,
+    new_run_id,
+    sdk_trace_id,
+    token_usage,
+)
+from agents_core.principals import LOCAL, LOCAL_PRINCIPAL_ID, Principal
 from agents_core.registry.agent_registry import AgentRegistry
 from agents_core.registry.guardrail_registry import GuardrailCheck, register_guardrail
 from agents_core.services.routing import IntentRouter, read_structured_output
@@ -50,6 +58,7 @@ from agents_core.services.streaming import StreamEvent, StreamingHelper
 from agents_core.session.agent_session import AgentSession, validate_session_id
 from agents_core.session.turn import SessionTurn
 from agents_core.utils.messages import to_text
+from agents_core.utils.tasks import cancel_and_wait, run_to_end
 
 
 @dataclass
@@ -82,7 +91,9 @@ class _RunState:
     async def turn_for(self, session: AgentSession) -> SessionTurn:
         turn = self.turns.get(session.session_id)
         if turn is None:
-            turn = await self.stack.enter_async_context(session.turn(self.query))
+            turn = await self.stack.enter_async_context(
+                session.turn(self.query, principal=self.principal)
+            )
             self.turns[session.session_id] = turn
             if self.resumed is not None and session.session_id in self.resumed.paused.turns:
                 # The paused turn's items so far (its user message first), after whatever
@@ -98,10 +109,17 @@ class _RunState:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Discard turns not committed, release the locks and the sessions' connections."""
+        """Discard turns not committed, release the locks and the sessions' connections.
+
+        Runs to its end even when the run is cancelled meanwhile (CancelledError afterwards):
+        the next turn on the sessions can start at once.
+        """
         if self.closed:
             return
         self.closed = True
+        await run_to_end(self._release())
+
+    async def _release(self) -> None:
         try:
             failed = _RunFailed("the run did not finish; its turn is not stored")
             await self.stack.__aexit__(type(failed), failed, None)
@@ -120,13 +138,20 @@ class _Resumed:
     replay: dict[int, dict[str, Any]] = field(default_factory=dict)
 
 
+logger = logging.getLogger(__name__)
+
+
 @dataclass
 class _RunRecord:
     """How a run ended, for its log line and its trace: ok | refused | error | cancelled."""
 
     outcome: str = "error"
     error: str | None = None
+    error_type: str | None = None
+    """The fault's stable code (`model_timeout`...), else the error's class name."""
     agent: str | None = None
+    tokens: dict[str, int] = field(default_factory=dict)
+    """Model tokens the run's agents used: `input`, `output` (as the models reported them)."""
 
     def failed(self, error: BaseException) -> None:
         if isinstance(error, GuardrailTripped):
@@ -136,16 +161,21 @@ class _RunRecord:
         else:
             self.outcome = "error"
         self.error = f"{type(error).__name__}: {error}"
+        self.error_type = _error_code(error) if isinstance(error, AgentsCoreError) else None
+        self.error_type = self.error_type or type(error).__name__
 
 
-@contextlib.contextmanager
-def _observed(state: _RunState, workflow: str) -> Iterator[_RunRecord]:
-    """The run's trace (`trace_<run id>`, grouped by session) and its log line at the end.
+@contextlib.asynccontextmanager
+async def _observed(state: _RunState, workflow: str) -> AsyncIterator[_RunRecord]:
+    """The run's trace (`trace_<run id>`, grouped by session) and its log line at the end,
+    both with the model tokens the run used, which count against its principal's budget.
 
     Inside an SDK trace that is already open (a run inside a workflow's run) the run's agents
     join that trace instead.
     """
     record = _RunRecord()
+    outer_tokens = token_usage.get()  # an eval counting the tokens of the runs it makes
+    tokens_token = token_usage.set(record.tokens)
     metadata: dict[str, Any] = {"run_id": state.run_id}
     sdk_trace = None
     if get_current_trace() is None:
@@ -164,7 +194,19 @@ def _observed(state: _RunState, workflow: str) -> Iterator[_RunRecord]:
         record.failed(error)
         raise
     finally:
-        metadata |= {"session_id": state.session_id, "outcome": record.outcome}
+        token_usage.reset(tokens_token)
+        input_tokens, output_tokens = record.tokens.get("input", 0), record.tokens.get("output", 0)
+        if outer_tokens is not None:
+            outer_tokens["input"] = outer_tokens.get("input", 0) + input_tokens
+            outer_tokens["output"] = outer_tokens.get("output", 0) + output_tokens
+        metadata |= {
+            "session_id": state.session_id,
+            "outcome": record.outcome,
+            "input_tokens": input_tokens,
+            "output_tokens": output_tokens,
+        }
+        if record.outcome == "error" and record.error_type:
+            metadata["error_type"] = record.error_type
         if sdk_trace is not None:
             sdk_trace.finish(reset_current=True)
         current_run_id.reset(token)
@@ -175,12 +217,30 @@ def _observed(state: _RunState, workflow: str) -> Iterator[_RunRecord]:
             duration_s=time.perf_counter() - started,
             outcome=record.outcome,
             error=record.error,
+            error_type=record.error_type if record.outcome == "error" else None,
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
         )
+        if input_tokens + output_tokens:
+            await _count_tokens(state, input_tokens + output_tokens)
+
+
+async def _count_tokens(state: _RunState, tokens: int) -> None:
+    """Add the run's tokens to its principal's day. A store that fails is logged, not raised:
+    the run's outcome, already decided, must not be replaced by a bookkeeping error."""
+    try:
+        await run_to_end(record_tokens(state.principal, tokens))
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        logger.exception("run %s: its %d model tokens could not be counted", state.run_id, tokens)
 
 
 class _RunFailed(Exception):
     """Thrown into the open turns of a run that did not finish, so that they store nothing."""
 
+
+logger = logging.getLogger(__name__)
 
 _current_run: ContextVar[_RunState | None] = ContextVar("agents_core_run", default=None)
 
@@ -290,17 +350,21 @@ class AgentOrchestrator:
 
         `run_id` (32 hex digits, default: a new one) names the run in its log line and trace;
         `principal` is who the run is for (the CLI's and an unauthenticated API's: `local`).
+        `LimitExceeded` when the principal is over RATE_LIMIT_PER_MINUTE or
+        TOKEN_BUDGET_PER_DAY (checked before anything else runs).
         """
         state = self._open_run(user_query, session_id, self.streaming, run_id, principal)
         state.context_data = dict(context_data or {})
+        await admit(principal)
         return await self._drive(state)
 
     async def _drive(self, state: _RunState) -> Any:
         """Run `execute()` in `state`; its outcome, or the first `PendingApproval` on a pause."""
         token = _current_run.set(state)
         try:
-            with _observed(state, type(self).__name__) as record:
+            async with _observed(state, type(self).__name__) as record:
                 data = dict(state.context_data)
+                await self._authorize_session(state)
                 if state.resumed is None:
                     await self.check_input(state.query, data)
                 try:
@@ -316,6 +380,26 @@ class AgentOrchestrator:
         finally:
             _current_run.reset(token)
             await state.aclose()
+
+    async def _authorize_session(self, state: _RunState) -> None:
+        """SessionNotFound, before anything runs, when the run's session is another's.
+
+        The session is kept for `setup_session()`; its turn checks again under the lock (a
+        new id taken by another principal meanwhile).
+        """
+        if state.session_id is None:
+            return
+        session = self._open_session(state, state.session_id)
+        await session.authorize(state.principal)
+
+    async def authorize_session(self, session_id: str, principal: Principal = LOCAL) -> None:
+        """Raise SessionNotFound when `session_id` is stored and is not `principal`'s.
+
+        `run()` and `stream()` check it themselves; a door that must answer before it starts
+        streaming (an HTTP status) calls this first.
+        """
+        async with AgentSession(validate_session_id(session_id)) as session:
+            await session.authorize(principal)
 
     # -- approvals -----------------------------------------------------------------------------
 
@@ -356,10 +440,11 @@ class AgentOrchestrator:
                     digest=digest(payload),
                     expires_at=expires_at,
                     approvals={entry.approval_id: ("pending", None) for entry in run.approvals},
+                    owner=state.principal.id,
                 )
             )
         finally:
-            await store.aclose()
+            await run_to_end(store.aclose())
         pending = run.pending(expires_at, {})
         if state.streaming is not None:
             for approval in pending:
@@ -367,22 +452,43 @@ class AgentOrchestrator:
                 state.streaming.emit("approval_required", data.pop("agent"), **data)
         return pending
 
-    async def approve(self, run_id: str, approval_id: str) -> Any:
+    async def approve(self, run_id: str, approval_id: str, *, principal: Principal = LOCAL) -> Any:
         """Approve a pending tool call; resumes the run once every call of its pause is decided.
 
         Returns what `run()` returns: the outcome, or the next `PendingApproval`.
         """
-        return await self.resume(run_id, approval_id, approved=True)
+        return await self.resume(run_id, approval_id, approved=True, principal=principal)
 
-    async def reject(self, run_id: str, approval_id: str, reason: str | None = None) -> Any:
+    async def reject(
+        self,
+        run_id: str,
+        approval_id: str,
+        reason: str | None = None,
+        *,
+        principal: Principal = LOCAL,
+    ) -> Any:
         """Reject a pending tool call: the model reads the SDK's refusal (with `reason`)."""
-        return await self.resume(run_id, approval_id, approved=False, reason=reason)
+        return await self.resume(
+            run_id, approval_id, approved=False, reason=reason, principal=principal
+        )
 
     async def resume(
-        self, run_id: str, approval_id: str, *, approved: bool, reason: str | None = None
+        self,
+        run_id: str,
+        approval_id: str,
+        *,
+        approved: bool,
+        reason: str | None = None,
+        principal: Principal = LOCAL,
     ) -> Any:
         """Decide one approval of a paused run (see `approve`/`reject`); ApprovalError when the
-        approval is unknown, already decided, expired, or its stored run does not verify."""
+        approval is unknown, already decided, expired, or its stored run does not verify.
+
+        Only the principal whose run paused (or role admin) decides; to anyone else the run is
+        unknown, as a run id that never paused. The resumed run runs as its owner.
+        A decision counts as one request of `principal` (who decides, and whom the resumed run
+        is for): `LimitExceeded` over a limit, before the decision is recorded.
+        """
         validate_run_id(run_id)
         if reason is not None and len(reason) > MAX_REASON_CHARS:
             raise ValueError(
@@ -405,7 +511,11 @@ class AgentOrchestrator:
         store = open_approval_store()
         try:
             stored = await store.load(run_id)
-            if stored is None or approval_id not in stored.approvals:
+            if (
+                stored is None
+                or not principal.may_access(stored.owner)
+                or approval_id not in stored.approvals
+            ):
                 raise unknown
             status = stored.approvals[approval_id][0]
             if stored.status == "expired" or status == "expired":
@@ -428,6 +538,7 @@ class AgentOrchestrator:
                     f"Run {run_id} was paused by {paused.workflow}, not {type(self).__qualname__}.",
                     run_id=run_id,
                 )
+            await admit(principal)
             decision = "approved" if approved else "rejected"
             before = await store.decide(run_id, approval_id, decision, reason)
             if before == "unknown":
@@ -440,7 +551,9 @@ class AgentOrchestrator:
                 return waiting[0]
             if not await store.transition(run_id, "paused", "resuming"):
                 raise _decided(run_id, approval_id, decision)
-            state = self._open_run(paused.query, paused.session_id, self.streaming, run_id)
+            owner = stored.owner or LOCAL_PRINCIPAL_ID
+            runs_as = principal if principal.id == owner else Principal(owner)
+            state = self._open_run(paused.query, paused.session_id, self.streaming, run_id, runs_as)
             state.context_data = dict(paused.context_data)
             state.resumed = _Resumed(
                 paused=paused,
@@ -456,7 +569,7 @@ class AgentOrchestrator:
                 await store.transition(run_id, "resuming", "done")
             return outcome
         finally:
-            await store.aclose()
+            await run_to_end(store.aclose())
 
     async def _replayed_or_resumed(
         self, state: _RunState, index: int, agent_name: str, context: AgentContext
@@ -525,20 +638,24 @@ class AgentOrchestrator:
         `run_start` and `done` carry the run's `run_id`.
 
         Errors are reported as an `error` event (with the exception type as `code`), never
-        raised into the consumer; closing the iterator cancels the run (nothing is stored).
+        raised into the consumer, except those that refuse the run before its first event:
+        a bad argument (ValueError) and `LimitExceeded`. Closing the iterator cancels the run
+        (nothing is stored).
         """
         queue: asyncio.Queue[StreamEvent] = asyncio.Queue()
         helper = StreamingHelper(queue.put_nowait)
         state = self._open_run(user_query, session_id, helper, run_id, principal)
         state.context_data = dict(context_data or {})
+        await admit(principal)  # raised before the first event: the run never started
         helper.emit("run_start", query=user_query, session_id=state.session_id, run_id=state.run_id)
 
         async def work() -> None:
             token = _current_run.set(state)
             try:
-                with _observed(state, type(self).__name__) as record:
+                async with _observed(state, type(self).__name__) as record:
                     try:
                         data = dict(context_data or {})
+                        await self._authorize_session(state)
                         await self.check_input(user_query, data)
                         try:
                             outcome = await self.execute(user_query, data)
@@ -573,8 +690,7 @@ class AgentOrchestrator:
             await task
         finally:
             if not task.done():
-                task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
+                await cancel_and_wait(task)  # its cleanup ends before the stream does
 
     def _open_run(
         self,
@@ -628,6 +744,9 @@ class AgentOrchestrator:
         except TypeError:
             context = self.setup_context(**context_data)  # raises the error listing the fields
         context.user_query = user_query
+        state = _current_run.get()
+        if state is not None:  # the run's principal, whatever context_data said
+            context.principal = state.principal
         for definition in self.runner.factory.guardrails.get_many(names):
             outcome = definition.check(context, user_query)
             if inspect.isawaitable(outcome):
@@ -642,11 +761,21 @@ class AgentOrchestrator:
         """The session of this run: the id passed to `run()`, else a new one."""
         state = _current_run.get()
         chosen = session_id or (state.session_id if state else None) or uuid.uuid4().hex
-        if state is not None and state.session_id is None:
+        if state is None:
+            return AgentSession(chosen, max_items=self.session_max_items)
+        if state.session_id is None:
             state.session_id = chosen
-        session = AgentSession(chosen, max_items=self.session_max_items)
-        if state is not None:
-            state.sessions.append(session)
+        return self._open_session(state, chosen)
+
+    def _open_session(self, state: _RunState, session_id: str) -> AgentSession:
+        """The run's session of that id (one object per id), created for the run's principal."""
+        for session in state.sessions:
+            if session.session_id == session_id:
+                return session
+        session = AgentSession(
+            session_id, max_items=self.session_max_items, owner=state.principal.id
+        )
+        state.sessions.append(session)
         return session
 
     def setup_context(self, **context_data: Any) -> AgentContext:
@@ -816,6 +945,7 @@ class RoutingOrchestrator(AgentOrchestrator):
         context = self.setup_context(**context_data)
         router = self.router()
         intent: IntentOutput | None = None
+        known_intent: str | None = None  # only ever a registered agent's intent
         target = self.default_agent
         if router.routes:
             context.metadata["intent_categories"] = router.describe()
@@ -828,13 +958,22 @@ class RoutingOrchestrator(AgentOrchestrator):
             )
             intent = routed if isinstance(routed, IntentOutput) else None
             target = router.route(intent.category if intent else "general")
+            known_intent = router.intent_of(intent.category) if intent else None
+            if intent is not None and known_intent is None:
+                message = (
+                    f"{self.router_agent} category {intent.category[:80]!r} names no agent; "
+                    f"using {target}"
+                )
+                logger.warning("%s", message)
+                if state is not None and state.streaming is not None:
+                    state.streaming.emit_status(message, self.router_agent)
         synthesize = self.synthesize and target != self.default_agent
         result = await self.run_agent(target, session, context, final=not synthesize)
         if synthesize:
             result = await self.run_agent(self.synthesizer_agent, session, context, final=True)
         return {
             "success": True,
-            "intent": intent.category if intent else None,
+            "intent": known_intent,
             "agent": target,
             "result": result,
             "session_id": session.session_id,

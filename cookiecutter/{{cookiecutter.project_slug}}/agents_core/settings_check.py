@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings
 
 from agents_core.config import Settings
 from agents_core.exceptions import ConfigurationError
+from agents_core.observability.redaction import redact
 
 EXIT_BAD_SETTING: Final = 64
 _SHOWN_CHARS: Final = 60
@@ -96,5 +97,5 @@ def exit_on_bad_settings(
         for settings_class in settings_classes or (Settings,):
             load(settings_class)
     except SettingsError as error:
-        print(f"error: {error}", file=stream or sys.stderr, flush=True)
+        print(f"error: {redact(str(error))}", file=stream or sys.stderr, flush=True)
         raise SystemExit(EXIT_BAD_SETTING) from None

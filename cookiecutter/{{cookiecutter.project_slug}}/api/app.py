@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -11,16 +12,19 @@ from fastapi_offline import FastAPIOffline
 from pydantic_settings import BaseSettings
 
 from agents_core._defaults import PROJECT_NAME
+from agents_core.auth import Authenticator
+from agents_core.exceptions import ConfigurationError
 from agents_core.llm.selection import close_model_clients
 from agents_core.mcp import close_mcp_servers
-from agents_core.settings_check import exit_on_bad_settings
+from agents_core.observability.redaction import install_log_redaction, register_secrets
+from agents_core.settings_check import EXIT_BAD_SETTING, exit_on_bad_settings
 from api.deps import API_KEY_HEADER
 from api.errors import install_error_handlers
+from api.hosts import HostCheckMiddleware
 from api.limits import BodyLimitMiddleware
-from api.log_redaction import install_redaction
 from api.mcp_endpoint import install_mcp, mcp_lifespan
 from api.request_tracing import instrument_app
-from api.routes import agents, health, playground, runs, sessions{% if cookiecutter.include_workflows %}, workflows{% endif %}
+from api.routes import agents, health, me, playground, runs, sessions, usage{% if cookiecutter.include_workflows %}, workflows{% endif %}
 from api.run_id import RUN_ID_HEADER
 from api.settings import ApiSettings
 {%- if cookiecutter.include_workflows %}
@@ -51,11 +55,19 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     With None (as `uvicorn api:create_app --factory` calls it) the settings are read from the
     environment and `.env`; a bad value prints one line naming the variable and exits with 64.
     """
+    factory = settings is None
     if settings is None:
         exit_on_bad_settings(ApiSettings, *FEATURE_SETTINGS)
         settings = ApiSettings()
-    secrets = [settings.api_key, settings.openai_api_key]
-    install_redaction(secret.get_secret_value() for secret in secrets if secret is not None)
+    register_secrets(settings.secret_values())  # each key of API_KEYS, API_KEY, JWT_SECRET
+    install_log_redaction(settings)  # every secret setting, in every log line and error body
+    try:
+        authenticator = Authenticator(settings)  # reads API_KEYS_FILE
+    except ConfigurationError as error:
+        if not factory:
+            raise
+        print(f"error: {error}", file=sys.stderr, flush=True)
+        raise SystemExit(EXIT_BAD_SETTING) from None
     # /docs and /redoc with Swagger UI and ReDoc served by the app itself: they work offline.
     app = FastAPIOffline(
         title=f"{PROJECT_NAME} API",
@@ -64,6 +76,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         lifespan=_lifespan,
     )
     app.state.settings = settings
+    app.state.authenticator = authenticator
     install_error_handlers(app)
     origins = settings.cors_origin_list
     if origins:
@@ -71,18 +84,22 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
             CORSMiddleware,
             allow_origins=origins,
             allow_methods=["GET", "POST", "DELETE"],
-            allow_headers=["Content-Type", API_KEY_HEADER],
+            allow_headers=["Content-Type", "Authorization", API_KEY_HEADER],
             expose_headers=[RUN_ID_HEADER],  # so browser clients can read the run id
         )
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.include_router(playground.router)
     app.include_router(health.router)
+    app.include_router(me.router)
     app.include_router(agents.router)
     app.include_router(runs.router)
     app.include_router(runs.ws_router)
     app.include_router(sessions.router)
+    app.include_router(usage.router)
     for router in FEATURE_ROUTERS:
         app.include_router(router)
     install_mcp(app, settings)  # the agents as MCP tools at /mcp
     instrument_app(app, settings)  # request spans, with TRACING_EXPORTER=otlp|console
+    # Outermost (added last): a Host not allowed gets 400 before anything else runs.
+    app.add_middleware(HostCheckMiddleware, allowlist=settings.host_allowlist)
     return app

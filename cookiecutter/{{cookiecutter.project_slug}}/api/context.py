@@ -30,6 +30,7 @@ NOT_SETTABLE = frozenset(
         "agent_outputs",
         "database_connector",
         "metadata",
+        "principal",  # who the run is for comes from authentication, never from the body
     }
 )
 

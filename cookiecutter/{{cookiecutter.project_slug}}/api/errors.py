@@ -23,11 +23,15 @@ from agents_core.exceptions import (
     ApprovalError,
     GuardrailTripped,
     InvalidSessionIdError,
+    LimitExceeded,
     ModelCallError,
     SafetyLimitExceeded,
     SessionBusyError,
+    SessionNotFound,
     UnknownNameError,
 )
+from agents_core.llm.faults import fault_of
+from agents_core.observability.redaction import redact, redact_value
 from api.run_id import run_id_headers
 
 logger = logging.getLogger("api")
@@ -66,8 +70,10 @@ class ApiError(Exception):
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
-    """The JSON body of every error response (and of WebSocket error frames)."""
-    return {"error": {"code": code, "message": message, "details": details or {}}}
+    """The JSON body of every error response (and of WebSocket error frames), redacted."""
+    return {
+        "error": {"code": code, "message": redact(message), "details": redact_value(details or {})}
+    }
 
 
 def error_json(code: str, message: str, details: Any = None) -> str:
@@ -99,6 +105,8 @@ def from_core_error(error: AgentsCoreError | ValueError) -> ApiError:
             str(error),
             {"name": error.name, "known": error.known},
         )
+    if isinstance(error, SessionNotFound):  # unknown, or another principal's: not told apart
+        return ApiError(404, "session_not_found", str(error), {"session_id": error.session_id})
     if isinstance(error, InvalidSessionIdError):
         return ApiError(422, "invalid_session_id", str(error))
     if isinstance(error, GuardrailTripped):
@@ -115,6 +123,8 @@ def from_core_error(error: AgentsCoreError | ValueError) -> ApiError:
             str(error),
             {"session_id": error.session_id, "waited_seconds": error.waited},
         )
+    if isinstance(error, LimitExceeded):
+        return from_limit(error)
     if isinstance(error, ModelCallError):
         return from_model_error(error)
     if isinstance(error, AgentRunError):
@@ -143,25 +153,17 @@ _APPROVAL_ERRORS: dict[str, tuple[int, str]] = {
 """ApprovalError kinds: unknown id (or another run's), a replay, too late, a stored state that
 does not verify."""
 
-_MODEL_FAULTS: dict[str, tuple[int, str, str]] = {
-    "rate_limited": (429, "model_rate_limited", "The model server is rate limiting requests."),
-    "timeout": (504, "model_timeout", "The model did not answer in time."),
-    "auth_failed": (502, "model_auth_failed", "The model server refused the service's key."),
-}
 DEFAULT_RETRY_AFTER_SECONDS = 1
 
 
 def from_model_error(error: ModelCallError) -> ApiError:
-    """A model server's fault, with a stable code; its details go to the log, not the client.
-
-    429 `model_rate_limited` (with `Retry-After`), 504 `model_timeout`, 502 `model_auth_failed`,
-    and 502 `model_<fault>` for the others (`model_unreachable`, `model_upstream_error`...).
-    """
-    logger.error("agent %r: model call failed: %s", error.agent, error.explanation)
-    status, code, message = _MODEL_FAULTS.get(
-        error.fault, (502, f"model_{error.fault}", "The model server failed.")
-    )
-    details: dict[str, Any] = {"agent": error.agent, "fault": error.fault}
+    """A model server's fault, with its stable code and status from the fault table
+    (`agents_core.llm.faults`: 429 `model_rate_limited` with `Retry-After`, 504 `model_timeout`,
+    502 for the others); its details go to the log, not the client."""
+    fault = fault_of(error)
+    logger.error("agent %r: model call failed (%s): %s", error.agent, fault.code, error.explanation)
+    status = fault.api_status
+    details: dict[str, Any] = {"agent": error.agent, "fault": fault.name}
     if error.status is not None:
         details["upstream_status"] = error.status
     headers = None
@@ -170,7 +172,24 @@ def from_model_error(error: ModelCallError) -> ApiError:
         seconds = max(1, math.ceil(wait))
         headers = {"Retry-After": str(seconds)}
         details["retry_after"] = seconds
-    return ApiError(status, code, f"Agent {error.agent!r}: {message}", details, headers)
+    message = f"Agent {error.agent!r}: {fault.happened}; {fault.advice}."
+    return ApiError(status, fault.code, message, details, headers)
+
+
+_LIMIT_CODES = {"requests": "rate_limit_exceeded", "tokens": "token_budget_exceeded"}
+
+
+def from_limit(error: LimitExceeded) -> ApiError:
+    """429 with `Retry-After`: the caller is over RATE_LIMIT_PER_MINUTE (`rate_limit_exceeded`)
+    or TOKEN_BUDGET_PER_DAY (`token_budget_exceeded`); no model was called."""
+    details = {
+        "kind": error.kind,
+        "limit": error.limit,
+        "used": error.used,
+        "retry_after": error.retry_after,
+    }
+    headers = {"Retry-After": str(error.retry_after)}
+    return ApiError(429, _LIMIT_CODES[error.kind], str(error), details, headers)
 
 
 def validation_details(errors: Sequence[Any]) -> dict[str, Any]:

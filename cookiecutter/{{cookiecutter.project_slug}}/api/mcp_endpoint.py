@@ -1,9 +1,13 @@
-"""The agents as an MCP server over streamable HTTP, at /mcp, under the API's key.
+"""The agents as an MCP server over streamable HTTP, at /mcp, under the API's authentication.
 
 The official `mcp` SDK serves it (`agents_core.mcp.exposure`); it is stateless and answers in
-JSON, so any worker of a multi-worker API can take any request. Every request needs the
-`X-API-Key` header when API_KEY is set, like every other route. Runs go through the
-orchestrator factory the routes use (`api.deps.get_orchestrator_factory`, overrides included).
+JSON, so any worker of a multi-worker API can take any request. Every request is authenticated
+like every other route's (`api.deps.authenticate`: an API key or a bearer token when any is
+configured) and the principal is on the request's state for the tools; only allowed hosts are
+answered and browser pages of other origins are refused (`api.hosts`, `api.origins`). Runs go
+through the orchestrator factory the routes use (`api.deps.get_orchestrator_factory`, overrides
+included). Each call runs as the request's principal (the one `authenticate` found), as the
+routes do.
 """
 
 from __future__ import annotations
@@ -17,33 +21,43 @@ from mcp.server.mcpserver import MCPServer
 from mcp.server.streamable_http_manager import StreamableHTTPASGIApp
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.datastructures import Headers
+from starlette.requests import HTTPConnection
 from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from agents_core.exceptions import ConfigurationError
 from agents_core.mcp.exposure import agents_mcp_server
 from agents_core.orchestrator import AgentOrchestrator
-from api.deps import API_KEY_HEADER, check_api_key, get_orchestrator_factory
+from agents_core.principals import Principal
+from api.deps import authenticate, get_orchestrator_factory
 from api.errors import ApiError, error_json
+from api.origins import origin_allowed
 from api.settings import ApiSettings
 
 MCP_PATH = "/mcp"
-_LOCAL_HOSTS = ["127.0.0.1:*", "localhost:*", "[::1]:*", "127.0.0.1", "localhost", "[::1]"]
 
 
-class _RequireApiKey:
-    """The routes' API-key check in front of an ASGI app (mounted apps skip dependencies)."""
+class _RequirePrincipal:
+    """The routes' authentication in front of an ASGI app (mounted apps skip dependencies)."""
 
     def __init__(self, app: ASGIApp, settings: ApiSettings) -> None:
         self.app = app
         self.settings = settings
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = Headers(scope=scope)
         try:
-            check_api_key(self.settings, Headers(scope=scope).get(API_KEY_HEADER))
+            if not origin_allowed(
+                headers, self.settings.cors_origin_list, self.settings.host_allowlist
+            ):
+                raise ApiError(403, "origin_not_allowed", "Pages of this origin may not call /mcp.")
+            await authenticate(HTTPConnection(scope))
         except ApiError as error:
             body = error_json(error.code, error.message)
-            response = Response(body, error.status, media_type="application/json")
+            response = Response(
+                body, error.status, headers=error.headers, media_type="application/json"
+            )
             await response(scope, receive, send)
             return
         await self.app(scope, receive, send)
@@ -56,13 +70,10 @@ def install_mcp(app: FastAPI, settings: ApiSettings) -> None:
         factory = app.dependency_overrides.get(get_orchestrator_factory, get_orchestrator_factory)
         return factory()(agent)  # type: ignore[no-any-return]
 
-    server = agents_mcp_server(orchestrator=orchestrator)
-    # Without an API key only local hosts may call it (DNS rebinding); with one, the key guards.
-    security = TransportSecuritySettings(
-        enable_dns_rebinding_protection=settings.api_key is None,
-        allowed_hosts=_LOCAL_HOSTS,
-        allowed_origins=["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"],
-    )
+    server = agents_mcp_server(orchestrator=orchestrator, principal_of=_principal_of)
+    # Host and Origin are checked by the app (api.hosts, ALLOWED_HOSTS) and `_RequirePrincipal`,
+    # as for every route; the SDK still checks the Content-Type.
+    security = TransportSecuritySettings(enable_dns_rebinding_protection=False)
     server.streamable_http_app(
         streamable_http_path=MCP_PATH,
         stateless_http=True,
@@ -70,12 +81,22 @@ def install_mcp(app: FastAPI, settings: ApiSettings) -> None:
         transport_security=security,
         max_request_body_size=settings.max_body_bytes,
     )
-    endpoint = _RequireApiKey(StreamableHTTPASGIApp(server.session_manager), settings)
+    endpoint = _RequirePrincipal(StreamableHTTPASGIApp(server.session_manager), settings)
     # A Route with an ASGI app as endpoint: /mcp itself, no redirect to /mcp/ as a Mount does.
     app.router.routes.append(
         Route(MCP_PATH, endpoint, methods=["GET", "POST", "DELETE"], include_in_schema=False)
     )
     app.state.mcp_server = server
+
+
+def _principal_of(request: Any) -> Principal:
+    """The principal of an MCP call: its HTTP request's, as for every route."""
+    # `_RequirePrincipal` authenticated the request before the MCP app saw it.
+    principal = getattr(getattr(request, "state", None), "principal", None)
+    if not isinstance(request, HTTPConnection) or not isinstance(principal, Principal):
+        # Never run a call as nobody in particular.
+        raise ConfigurationError("The MCP call carries no authenticated request.")
+    return principal
 
 
 @asynccontextmanager

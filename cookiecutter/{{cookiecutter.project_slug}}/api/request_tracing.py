@@ -8,6 +8,8 @@ starts), never an error.
 
 from __future__ import annotations
 
+import os
+
 from fastapi import FastAPI
 
 from agents_core.config import Settings
@@ -34,5 +36,19 @@ def instrument_app(app: FastAPI, settings: Settings) -> bool:
         tracer_provider=provider,
         # One span per request; not one more per ASGI message (an SSE stream sends hundreds).
         exclude_spans=["receive", "send"],
+        excluded_urls=excluded_urls(),
     )
     return True
+
+
+PROBES_EXCLUDED = r"/health$,/ready$"
+"""Load balancers call the probes every few seconds: a trace each would drown the runs."""
+
+
+def excluded_urls() -> str:
+    """OpenTelemetry's own setting when it is set (`OTEL_PYTHON_FASTAPI_EXCLUDED_URLS`, or
+    `OTEL_PYTHON_EXCLUDED_URLS`; empty traces everything), else the health and readiness probes."""
+    for name in ("OTEL_PYTHON_FASTAPI_EXCLUDED_URLS", "OTEL_PYTHON_EXCLUDED_URLS"):
+        if name in os.environ:
+            return os.environ[name]
+    return PROBES_EXCLUDED

@@ -121,6 +121,9 @@ class SessionInfo(BaseModel):
     updated_at: float
     title: str | None = None
     user_id: str | None = None
+    owner: str = Field(
+        default="local", description="Id of the principal the session belongs to (admins see all)."
+    )
 
 
 class SessionHistory(BaseModel):
@@ -131,3 +134,29 @@ class SessionHistory(BaseModel):
 class Health(BaseModel):
     status: str
     checks: dict[str, str] = Field(default_factory=dict)
+
+
+class Me(BaseModel):
+    """Who the caller is (`GET /me`)."""
+
+    principal: str = Field(description="The caller's principal id ('local' without credentials).")
+    roles: list[str] = Field(description="The caller's roles, sorted ('admin' sees everything).")
+    auth: Literal["none", "api_key", "jwt"] = Field(
+        description="How the caller authenticated: none (no credentials configured), an API "
+        "key, or a JWT bearer token."
+    )
+
+
+class UsageWindow(BaseModel):
+    used: int = Field(description="Counted in the current window.")
+    limit: int | None = Field(description="The limit of the window; null: unlimited.")
+    window: str = Field(description="`minute`, or `day (UTC)`.")
+    resets_at: str = Field(description="When the window ends (ISO 8601, UTC).")
+
+
+class UsageResponse(BaseModel):
+    """The caller's own usage (RATE_LIMIT_PER_MINUTE, TOKEN_BUDGET_PER_DAY)."""
+
+    principal: str
+    requests: UsageWindow = Field(description="Runs and approval decisions this minute.")
+    tokens: UsageWindow = Field(description="Model tokens (input + output) today (UTC).")

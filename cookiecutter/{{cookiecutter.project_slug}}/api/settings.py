@@ -2,32 +2,49 @@
 
 from __future__ import annotations
 
-import re
+from pydantic import Field, field_validator
 
-from pydantic import Field, SecretStr, field_validator
-
+from agents_core.auth.settings import AuthSettings
 from agents_core.config import Settings
-
-# RFC 9110 token characters: what a WebSocket subprotocol (`api-key.<key>`) may carry.
-_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+from api.hosts import HostAllowlist, parse_allowed_hosts
 
 
-class ApiSettings(Settings):
-    """Every setting of the project, with the API's own (`API_KEY`, `CORS_ORIGINS`, ...)."""
+class ApiSettings(Settings, AuthSettings):
+    """Every setting of the project, with authentication's (`API_KEY`, `JWT_ISSUER`, ...) and
+    the API's own (`CORS_ORIGINS`, ...)."""
 
-    api_key: SecretStr | None = Field(
-        default=None,
-        description=(
-            "When set, every route but /health, /ready and the docs needs the X-API-Key header "
-            "(WebSockets: the header or the subprotocol 'api-key.<key>')."
-        ),
-    )
     cors_origins: str = Field(
         default="",
         description=(
             "Comma-separated origins allowed by CORS and WebSockets ('*' for any); empty: CORS "
             "off, and WebSockets accept only their own origin (and clients that send none)."
         ),
+    )
+    allowed_hosts: str = Field(
+        default="",
+        description=(
+            "Comma-separated host names the API answers besides localhost, 127.0.0.1 and [::1] "
+            "(DNS-rebinding guard): 'api.example.com', '*.example.com' (subdomains), an IP; '*' "
+            "alone for any host. Other Host headers get 400."
+        ),
+    )
+    header_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        description="Longest wait for a request's headers (slow clients are cut off: 408).",
+    )
+    body_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="Longest wait for a request's body, after its headers (then 408).",
+    )
+    max_connections: int = Field(
+        default=1000,
+        ge=1,
+        le=1_000_000,
+        description="Connections and requests one server process takes at once; more get 503.",
     )
     max_body_bytes: int = Field(
         default=1_048_576,
@@ -47,21 +64,15 @@ class ApiSettings(Settings):
         description="/ready also asks the model server for its models (GET /models).",
     )
 
-    @field_validator("api_key", mode="before")
+    @field_validator("allowed_hosts")
     @classmethod
-    def _empty_api_key_is_none(cls, value: object) -> object:
-        return None if value == "" else value
-
-    @field_validator("api_key")
-    @classmethod
-    def _api_key_is_a_token(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and not _TOKEN.fullmatch(value.get_secret_value()):
-            raise ValueError(
-                "use letters, digits and !#$%&'*+-.^_`|~ only (it travels in a header and in a "
-                "WebSocket subprotocol), e.g. the output of "
-                "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
-            )
+    def _allowed_hosts_are_names(cls, value: str) -> str:
+        parse_allowed_hosts(value)  # a bad entry raises, naming what is allowed
         return value
+
+    @property
+    def host_allowlist(self) -> HostAllowlist:
+        return HostAllowlist(tuple(parse_allowed_hosts(self.allowed_hosts)))
 
     @property
     def cors_origin_list(self) -> list[str]:

@@ -30,6 +30,8 @@ from pydantic import Field
 from pydantic_core import to_jsonable_python
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from agents_core.observability.redaction import redact
+from agents_core.principals import LOCAL, Principal
 from api.errors import ApiError
 
 if TYPE_CHECKING:
@@ -121,17 +123,28 @@ class WorkflowRunner:
     def mode(self) -> ExecutionMode:
         return self.settings.workflow_execution
 
-    async def start(self, info: FlowInfo, parameters: dict[str, Any]) -> FlowRun:
-        """Create a run of `info`'s flow with checked `parameters`; returns at once."""
+    async def start(
+        self, info: FlowInfo, parameters: dict[str, Any], principal: Principal = LOCAL
+    ) -> FlowRun:
+        """Create a run of `info`'s flow with checked `parameters`; returns at once.
+
+        The run is tagged as `principal`'s (`workflows_core.ownership`): only it (or role
+        admin) reads it back, and its agents act for it.
+        """
         try:
-            await self.prepare()
+            await self.prepare()  # imports Prefect (workflows_core) off the event loop
+            from workflows_core.ownership import principal_tag
+
+            tags = [principal_tag(principal)]
             if self.mode == "deployment":
-                return await self._submit_to_deployment(info, parameters)
-            return await self._start_in_process(info, parameters)
+                return await self._submit_to_deployment(info, parameters, tags)
+            return await self._start_in_process(info, parameters, tags)
         except (httpx.HTTPError, OSError) as error:
             raise _unavailable(error) from error
 
-    async def _start_in_process(self, info: FlowInfo, parameters: dict[str, Any]) -> FlowRun:
+    async def _start_in_process(
+        self, info: FlowInfo, parameters: dict[str, Any], tags: list[str]
+    ) -> FlowRun:
         from prefect import get_client
         from prefect.flow_engine import run_flow_async
         from prefect.states import Pending
@@ -140,7 +153,9 @@ class WorkflowRunner:
         # back by id later (GET /workflows/runs/{id}), like a worker's runs.
         flow = info.flow.with_options(persist_result=True)
         async with get_client() as client:
-            flow_run = await client.create_flow_run(flow, parameters=parameters, state=Pending())
+            flow_run = await client.create_flow_run(
+                flow, parameters=parameters, state=Pending(), tags=tags
+            )
         # Every flow of the catalog is async: it runs on the API's event loop.
         runner = run_flow_async(flow, flow_run=flow_run, parameters=parameters, return_type="state")
         task = asyncio.ensure_future(runner)
@@ -154,14 +169,18 @@ class WorkflowRunner:
             # The flow's own failures end as a Failed state; this is Prefect itself failing.
             logger.error("in-process flow run crashed", exc_info=task.exception())
 
-    async def _submit_to_deployment(self, info: FlowInfo, parameters: dict[str, Any]) -> FlowRun:
+    async def _submit_to_deployment(
+        self, info: FlowInfo, parameters: dict[str, Any], tags: list[str]
+    ) -> FlowRun:
         from prefect.deployments import arun_deployment
         from prefect.exceptions import ObjectNotFound
 
         name = deployment_name(info)
         try:
             # timeout=0: create the run (Scheduled) and return; a worker picks it up.
-            return await arun_deployment(name, parameters=to_jsonable_python(parameters), timeout=0)
+            return await arun_deployment(
+                name, parameters=to_jsonable_python(parameters), timeout=0, tags=tags
+            )
         except ObjectNotFound:
             raise ApiError(
                 503,
@@ -171,23 +190,29 @@ class WorkflowRunner:
                 {"deployment": name},
             ) from None
 
-    async def read(self, flow_run_id: UUID) -> RunState:
-        """The state of any flow run the Prefect server knows; 404 for an unknown id."""
+    async def read(self, flow_run_id: UUID, principal: Principal = LOCAL) -> RunState:
+        """The state of a flow run of `principal`'s (any for role admin); 404 for an unknown
+        id and for another principal's run alike."""
         try:
             await self.prepare()
             from prefect import get_client
             from prefect.exceptions import ObjectNotFound
 
+            from workflows_core.ownership import may_read
+
+            unknown = ApiError(
+                404,
+                "unknown_flow_run",
+                f"No flow run has the id {flow_run_id}.",
+                {"flow_run_id": str(flow_run_id)},
+            )
             async with get_client() as client:
                 try:
                     flow_run = await client.read_flow_run(flow_run_id)
                 except ObjectNotFound:
-                    raise ApiError(
-                        404,
-                        "unknown_flow_run",
-                        f"No flow run has the id {flow_run_id}.",
-                        {"flow_run_id": str(flow_run_id)},
-                    ) from None
+                    raise unknown from None
+                if not may_read(principal, flow_run.tags):
+                    raise unknown
                 flow = await client.read_flow(flow_run.flow_id)
             return await _run_state(flow_run, flow.name)
         except (httpx.HTTPError, OSError) as error:
@@ -246,6 +271,7 @@ async def _run_state(flow_run: FlowRun, flow_title: str) -> RunState:
     elif state is not None and state.type in (StateType.FAILED, StateType.CRASHED):
         # The message names the exception ("Flow run encountered an exception: ValueError: ...").
         error = state.message or state.name
+        error = redact(error) if error else error
     return RunState(
         flow_run_id=flow_run.id,
         flow=by_title.get(flow_title),
@@ -255,7 +281,7 @@ async def _run_state(flow_run: FlowRun, flow_title: str) -> RunState:
         state_type=state.type.value if state is not None else "UNKNOWN",
         state_name=(state.name or state.type.value.title()) if state is not None else "Unknown",
         final=state.is_final() if state is not None else False,
-        message=state.message if state is not None else None,
+        message=redact(state.message) if state is not None and state.message else None,
         created=flow_run.created,
         started=flow_run.start_time,
         ended=flow_run.end_time,

@@ -5,28 +5,46 @@ httpx's ASGI transport buffers whole responses, so SSE and WebSockets are tested
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any, Literal
 
 import uvicorn
 from fastapi import FastAPI
 
+from tests.conftest import checked_loop
+
 
 @contextmanager
-def serve(app: FastAPI) -> Iterator[str]:
-    """Serve `app` until the block ends; yields its base URL (http://127.0.0.1:<port>)."""
+def serve(
+    app: FastAPI, *, lifespan: Literal["on", "off"] = "off", **options: Any
+) -> Iterator[str]:
+    """Serve `app` until the block ends; yields its base URL (http://127.0.0.1:<port>).
+
+    `lifespan="on"` runs the app's startup and shutdown, e.g. to close its model clients in the
+    server's own event loop (those of a real model server cannot outlive it); `options` are more
+    of uvicorn's (`http=...`).
+    """
     config = uvicorn.Config(
         app,
         host="127.0.0.1",
         port=0,
         log_level="warning",
-        lifespan="off",
+        lifespan=lifespan,
         ws="websockets-sansio",
         timeout_graceful_shutdown=2,
+        **options,
     )
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
+
+    def run() -> None:
+        # The server's loop reports what its tasks leave unhandled, as the tests' loops do.
+        with asyncio.Runner(loop_factory=checked_loop) as runner:
+            runner.run(server.serve())
+
+    thread = threading.Thread(target=run, name="uvicorn", daemon=True)
     thread.start()
     try:
         while not server.started:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import ipaddress
 import os
 import shutil
 import socket
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -70,8 +71,24 @@ _ENV_VARS = (
     "WEATHER_FORECAST_URL",
     "WEATHER_TIMEOUT_SECONDS",
     "API_KEY",
+    "API_KEYS",
+    "API_KEYS_FILE",
+    "JWT_ISSUER",
+    "JWT_JWKS_URL",
+    "JWT_AUDIENCE",
+    "JWT_ALGORITHMS",
+    "JWT_SECRET",
+    "JWT_PRINCIPAL_CLAIM",
+    "JWT_ROLES_CLAIM",
+    "JWT_LEEWAY_SECONDS",
+    "JWT_JWKS_CACHE_SECONDS",
+    "JWT_JWKS_REFETCH_SECONDS",
     "CORS_ORIGINS",
     "MAX_CONTEXT_CHARS",
+    "ALLOWED_HOSTS",
+    "HEADER_TIMEOUT_SECONDS",
+    "BODY_TIMEOUT_SECONDS",
+    "MAX_CONNECTIONS",
 )
 
 
@@ -241,3 +258,50 @@ def backend_url(
     monkeypatch.setenv("SESSION_URL", url)
     get_settings.cache_clear()
     return url
+
+
+# -- errors nobody sees: asyncio's unhandled errors fail the test (issue 28) ----------------------
+# A task whose exception is never retrieved, a callback that raised: asyncio only logs them, so a
+# cleanup that fails in the background passes a green run. Every test's event loop (and the API
+# tests' uvicorn loop, see tests/api_server.py) records them, and the test then fails. Exceptions
+# raised where nobody can catch them (`__del__`, ...) are pytest's unraisable exceptions: a
+# PytestUnraisableExceptionWarning, an error under `filterwarnings = ["error"]` (pyproject.toml).
+
+_loop_errors: list[str] = []
+
+
+def _record_loop_error(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    exception = context.get("exception")
+    detail = f": {type(exception).__name__}: {exception}" if exception is not None else ""
+    where = context.get("task") or context.get("future") or context.get("handle") or ""
+    _loop_errors.append(f"{context.get('message', 'asyncio error')}{detail} {where!r}".strip())
+    loop.default_exception_handler(context)  # still logged, with its traceback
+
+
+def checked_loop() -> asyncio.AbstractEventLoop:
+    """A new event loop whose unhandled errors fail the running test (`_no_unhandled_errors`)."""
+    loop = asyncio.new_event_loop()
+    loop.set_exception_handler(_record_loop_error)
+    return loop
+
+
+def pytest_asyncio_loop_factories(
+    config: pytest.Config, item: pytest.Item
+) -> dict[str, Callable[[], asyncio.AbstractEventLoop]]:
+    """Every asyncio test runs on a `checked_loop` (pytest-asyncio's loop factory hook)."""
+    return {"checked": checked_loop}
+
+
+@pytest.fixture(autouse=True)
+def _no_unhandled_errors() -> Iterator[None]:
+    """Fail the test when asyncio reported an error nobody handled while it ran."""
+    seen = len(_loop_errors)
+    yield
+    unhandled = _loop_errors[seen:]
+    if unhandled:
+        del _loop_errors[seen:]
+        pytest.fail(
+            "asyncio reported errors that nothing handled (a task's exception never retrieved, "
+            "a failing callback) during this test:\n" + "\n".join(unhandled),
+            pytrace=False,
+        )

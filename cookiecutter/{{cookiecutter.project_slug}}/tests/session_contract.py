@@ -201,6 +201,29 @@ class SessionContract:
             assert stored.title == "First"
             assert reopened.metadata["user_id"] == user
 
+    async def test_the_first_turn_titles_the_session_and_delete_forgets_it(
+        self, session_url: str
+    ) -> None:
+        user = fresh_id("user")
+        session_id = fresh_id("titled")
+        first = AgentSession(session_id, url=session_url, user_id=user)
+        async with first, first.turn("  What is\n2 + 2?  " + "x" * 100) as turn:
+            turn.set_answer("4")
+        later = AgentSession(session_id, url=session_url)  # as a later process would
+        async with later, later.turn("And 3 * 5?") as turn:
+            turn.set_answer("15")
+        (listed,) = await list_sessions(session_url, user_id=user)
+        assert listed.title is not None
+        assert listed.title.startswith("What is 2 + 2? xxx")  # one line, the first message's
+        assert len(listed.title) == 80
+        assert listed.title.endswith("…")
+
+        async with AgentSession(session_id, url=session_url) as session:
+            await session.delete()
+            assert await session.load_metadata() is None
+            assert await session.get_items() == []
+        assert await list_sessions(session_url, user_id=user) == []
+
     async def test_structured_outputs_are_stored_as_text(self, session_url: str) -> None:
         async with AgentSession(fresh_id("json"), url=session_url) as session:
             await session.add_items([assistant_message(json.dumps({"category": "math"}))])

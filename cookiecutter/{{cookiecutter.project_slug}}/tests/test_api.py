@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -26,7 +27,7 @@ def app() -> FastAPI:
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
         yield client
 
 
@@ -112,7 +113,7 @@ async def test_invalid_json_is_422(client: httpx.AsyncClient) -> None:
 async def test_input_over_the_limit_is_413(client: httpx.AsyncClient) -> None:
     app = create_app(ApiSettings(max_input_chars=10))
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://test"
+        transport=httpx.ASGITransport(app=app), base_url="http://localhost"
     ) as small:
         response = await small.post("/runs", json={"input": "x" * 11})
     assert response.status_code == 413
@@ -156,19 +157,19 @@ async def test_invalid_session_id_is_422(client: httpx.AsyncClient) -> None:
     assert error_of(response)["code"] == "invalid_session_id"
 
 
-async def test_sessions_list_read_and_clear(client: httpx.AsyncClient) -> None:
+async def test_sessions_list_read_and_delete(client: httpx.AsyncClient) -> None:
     body = {"input": "What is 2 + 2?", "agent": "assistant", "session_id": "api-s1"}
     assert (await client.post("/runs", json=body)).status_code == 200
 
     listed = await client.get("/sessions")
-    assert [s["session_id"] for s in listed.json()] == ["api-s1"]
+    assert [(s["session_id"], s["title"]) for s in listed.json()] == [("api-s1", "What is 2 + 2?")]
     history = (await client.get("/sessions/api-s1")).json()
     assert history["session_id"] == "api-s1"
     assert history["items"][0]["role"] == "user"
 
     assert (await client.delete("/sessions/api-s1")).status_code == 204
-    after = await client.get("/sessions/api-s1")
-    assert after.status_code == 404 or after.json()["items"] == []
+    assert (await client.get("/sessions/api-s1")).status_code == 404
+    assert (await client.get("/sessions")).json() == []
 
 
 async def test_unknown_session_is_404(client: httpx.AsyncClient) -> None:
@@ -180,7 +181,7 @@ async def test_unknown_session_is_404(client: httpx.AsyncClient) -> None:
 async def test_api_key_guards_everything_but_health() -> None:
     app = create_app(ApiSettings(api_key=SecretStr("s3cret")))
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://test"
+        transport=httpx.ASGITransport(app=app), base_url="http://localhost"
     ) as client:
         assert (await client.get("/health")).status_code == 200
         for method, path in (("GET", "/agents"), ("GET", "/sessions"), ("POST", "/runs")):
@@ -197,7 +198,7 @@ async def test_cors_allows_the_configured_origins() -> None:
     app = create_app(ApiSettings(cors_origins="http://app.example, http://other.example"))
     preflight = {"Origin": "http://app.example", "Access-Control-Request-Method": "POST"}
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://test"
+        transport=httpx.ASGITransport(app=app), base_url="http://localhost"
     ) as client:
         response = await client.options("/runs", headers=preflight)
         assert response.headers["access-control-allow-origin"] == "http://app.example"
@@ -217,9 +218,10 @@ async def test_playground_is_one_page_with_nothing_from_elsewhere(
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
     page = response.text
-    assert "runs/ws" in page
+    assert "runs/stream" in page
     assert "<script src" not in page
-    assert "<link" not in page
+    # Nothing loaded by URL: the one link is the empty inline icon (no request for /favicon.ico).
+    assert re.findall(r"""(?:src|href)=["']?([^"' >]+)""", page) == ["data:,"]
     assert "//cdn" not in page
 
 
@@ -309,7 +311,7 @@ async def test_a_context_that_is_not_an_object_is_422(client: httpx.AsyncClient)
 async def test_a_context_over_the_limit_is_413() -> None:
     app = create_app(ApiSettings(max_context_chars=50))
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://test"
+        transport=httpx.ASGITransport(app=app), base_url="http://localhost"
     ) as client:
         context = {"filters": {"note": "x" * 60}}
         response = await client.post("/runs", json={"input": "hi", "context": context})
@@ -333,7 +335,7 @@ async def test_a_context_subclass_accepts_its_own_typed_fields(app: FastAPI) -> 
 
     app.dependency_overrides[get_orchestrator_factory] = lambda: lambda agent: Tenanted(seen)
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://test"
+        transport=httpx.ASGITransport(app=app), base_url="http://localhost"
     ) as client:
         good = {"tenant": "acme", "region": "US"}
         ok = await client.post("/runs", json={"input": "What is 2 + 2?", "context": good})

@@ -54,7 +54,7 @@ def janitor() -> None:
 @pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=create_app(ApiSettings()))
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
         yield client
 
 
@@ -177,7 +177,7 @@ async def test_concurrent_approvals_over_http_one_wins(client: httpx.AsyncClient
 async def test_decisions_need_the_api_key() -> None:
     app = create_app(ApiSettings(api_key=SecretStr("k" * 32)))
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
         response = await client.post(f"/runs/{'a' * 32}/approve", json={"approval_id": "0" * 32})
     assert response.status_code == 401
 

@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from schemathesis.checks import not_a_server_error
 
 from api import ApiSettings, create_app
-from tests.api_fuzzing import FUZZ_SETTINGS
+from tests.api_fuzzing import BASE_URL, FUZZ_SETTINGS, LOCAL_HOST
 
 # The schema is read at import (schemathesis' lazy `from_fixture` needs pytest internals that
 # pytest 9 moved), from an app on default settings (model_construct reads no environment); the
@@ -23,7 +23,7 @@ from tests.api_fuzzing import FUZZ_SETTINGS
 # The workflow routes (present when workflows are on) need a Prefect server: they are fuzzed in
 # tests/workflows/ under the session's server.
 schema = schemathesis.openapi.from_asgi(
-    "/openapi.json", create_app(ApiSettings.model_construct())
+    "/openapi.json", create_app(ApiSettings.model_construct()), headers=LOCAL_HOST
 ).exclude(tag="workflows")
 
 
@@ -35,4 +35,4 @@ def app() -> FastAPI:
 @schema.parametrize()
 @FUZZ_SETTINGS
 def test_no_operation_answers_5xx(app: FastAPI, case: schemathesis.Case[Any]) -> None:
-    case.call_and_validate(app=app, checks=[not_a_server_error])
+    case.call_and_validate(BASE_URL, app=app, checks=[not_a_server_error])

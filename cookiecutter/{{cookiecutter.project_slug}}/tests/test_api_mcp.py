@@ -54,7 +54,7 @@ async def test_an_mcp_client_lists_and_calls_the_agents(app: FastAPI) -> None:
         assert "42" in text(first)
         # The session holds the turn, as a run of POST /runs would.
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
             stored = await client.get("/sessions/m1", headers={"X-API-Key": KEY})
         assert stored.status_code == 200
         assert "6 * 7" in stored.text

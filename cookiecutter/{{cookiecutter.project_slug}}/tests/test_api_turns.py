@@ -84,7 +84,7 @@ async def test_twenty_concurrent_turns_across_two_workers(two_workers: str) -> N
 async def client() -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(ApiSettings())
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
         yield client
 
 

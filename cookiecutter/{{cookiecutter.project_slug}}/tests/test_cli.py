@@ -6,6 +6,7 @@ import asyncio
 import io
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -15,7 +16,14 @@ from typing import cast
 import pytest
 
 from agents_core import AgentDefinition, AgentSession, register_agent, register_tool
-from {{ cookiecutter.package_name }}.cli import build_parser, has_api, has_workflows, main
+from {{ cookiecutter.package_name }}.cli import (
+    RESULT_LINES,
+    RESULT_WIDTH,
+    build_parser,
+    has_api,
+    has_workflows,
+    main,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -33,12 +41,57 @@ def test_tools_lists_every_tool_with_its_category(capsys: pytest.CaptureFixture[
     assert "calculator  [math]" in capsys.readouterr().out
 
 
-def test_chat_once_streams_tool_calls_and_the_answer(capsys: pytest.CaptureFixture[str]) -> None:
+def test_chat_once_prints_only_the_answer(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["chat", "What is 12 * (3 + 4)?"]) == 0
     captured = capsys.readouterr()
-    assert '⚙ calculator(expression="12 * (3 + 4)")' in captured.err
-    assert '"value": 84' in captured.err
     assert captured.out == "12 * (3 + 4) = 84.\n"
+    # No routing, steps, tool calls or timings: just the line naming the session.
+    assert [line.split(":")[0] for line in captured.err.splitlines()] == ["session"]
+
+
+@pytest.mark.parametrize("flag", ["--verbose", "-v"])
+def test_chat_verbose_shows_routing_tool_calls_and_timings(
+    flag: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["chat", flag, "What is 12 * (3 + 4)?"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == "12 * (3 + 4) = 84.\n"
+    err = captured.err.splitlines()
+{%- if cookiecutter.include_samples %}
+    # Several agents: the router decides, and its decision is shown.
+    assert "… intent_router" in err
+    assert any(line.startswith("  → {") and '"category"' in line for line in err)
+{%- endif %}
+    assert "… assistant" in err
+    assert '  ⚙ calculator(expression="12 * (3 + 4)")' in err
+    # The result, pretty-printed over a few lines, with the call's time on its first line.
+    result = err.index('  ⚙ calculator(expression="12 * (3 + 4)")') + 1
+    assert re.fullmatch(r"  ↳ \(\d+\.\d\d s\)", err[result])
+    assert '"value": 84' in [line.strip() for line in err[result + 1 : result + 6]]
+    assert re.fullmatch(r"  ⏱ \d+\.\d\d s", err[-2])  # then the session line
+
+
+def test_verbose_cuts_a_long_tool_result_to_a_few_lines(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    @register_tool
+    def list_rows(table: str) -> list[dict[str, object]]:
+        """List the rows of a table."""
+        return [{"row": n, "text": "x" * 300} for n in range(50)]
+
+    register_agent(
+        AgentDefinition(
+            name="lister", description="Lists rows", instructions="", tools=["list_rows"]
+        )
+    )
+    assert main(["chat", "-v", "--agent", "lister", "list the rows of t"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    start = next(i for i, line in enumerate(err) if line.startswith("  ↳"))
+    shown = err[start + 1 : start + 1 + RESULT_LINES + 1]
+    assert all(line.startswith("    ") for line in shown)
+    assert all(len(line) <= 4 + RESULT_WIDTH for line in shown)
+    assert re.fullmatch(r"    … \(\d+ more lines\)", shown[-1])
+    assert not err[start + 2 + RESULT_LINES].startswith("    ")
 
 
 def test_chat_once_prints_the_session_it_used_so_it_can_continue(
@@ -193,7 +246,11 @@ def test_demo_runs_offline(capsys: pytest.CaptureFixture[str]) -> None:
     assert answers[2] == "The list notes tool returned: mcp, welcome."
 {%- endif %}
     assert answers[-1] == "12 * (3 + 4) = 84."
-    assert "category:" not in captured.out
+    assert "category" not in captured.out
+    # The questions and the answers only: no step, routing decision, tool call or timing.
+    assert captured.err.count("you › ") == len(answers)
+    for mark in ("… ", "  → ", "  ⚙ ", "  ↳", "  ⏱ "):
+        assert mark not in captured.err
 
 
 def test_console_script_runs_as_a_module(data_dir: Path) -> None:
@@ -244,12 +301,12 @@ def test_serve_prints_the_url_the_playground_and_the_key_policy(
     err = capsys.readouterr().err
     assert "API on http://127.0.0.1:8123" in err
     assert "playground: http://127.0.0.1:8123/" in err
-    assert "API key:    not required" in err
+    assert "auth:       none, every caller is 'local'" in err
     assert served["port"] == 8123
 
     monkeypatch.setenv("API_KEY", "a-long-enough-test-key-0123456789")
     assert main(["serve", "--host", "0.0.0.0"]) == 0
-    assert "API key:    required (header X-API-Key" in capsys.readouterr().err
+    assert "auth:       API keys (header Authorization: Bearer" in capsys.readouterr().err
 {%- endif %}
 
 

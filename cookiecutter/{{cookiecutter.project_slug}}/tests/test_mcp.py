@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -15,6 +16,7 @@ from mcp.types import CallToolResult, TextContent
 from agents_core import AgentDefinition, AgentRunner, OfflineModel, register_agent
 from agents_core.exceptions import ConfigurationError, MCPServerUnavailable
 from agents_core.mcp import close_mcp_servers, load_servers_file
+from agents_core.mcp.connections import connections
 from agents_core.registry import (
     MCPServerDefinition,
     register_mcp_server,
@@ -133,8 +135,9 @@ async def test_a_server_whose_command_does_not_exist_fails_naming_it() -> None:
     with pytest.raises(MCPServerUnavailable) as caught:
         await AgentRunner(model=OfflineModel()).run("haunted", "list the notes")
     message = str(caught.value)
-    assert "MCP server 'ghost' is unavailable" in message
+    assert "MCP server 'ghost' is unavailable: command not found" in message
     assert "no-such-mcp-server-here --x" in message
+    assert "TaskGroup" not in message
 
 
 async def test_a_server_that_hangs_at_start_times_out() -> None:
@@ -146,8 +149,87 @@ async def test_a_server_that_hangs_at_start_times_out() -> None:
         )
     )
     register_agent(AgentDefinition("waiting", "d", "i", mcp_servers=["sleepy"]))
-    with pytest.raises(MCPServerUnavailable, match=r"'sleepy' .* did not start within 0.5s"):
+    with pytest.raises(
+        MCPServerUnavailable, match=r"'sleepy' .* did not answer the MCP handshake within 0.5s"
+    ):
         await AgentRunner(model=OfflineModel()).run("waiting", "hi")
+
+
+async def test_a_server_that_exits_at_once_says_its_status_and_last_words(
+    capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    # A real process that fails the way a misconfigured `uvx`/`npx` server does.
+    script = (
+        "import sys; print('starting up', file=sys.stderr); "
+        "print('error: invalid peer certificate: UnknownIssuer', file=sys.stderr); sys.exit(3)"
+    )
+    register_mcp_server(
+        MCPServerDefinition("clock", "stdio", command=sys.executable, args=["-c", script])
+    )
+    register_agent(AgentDefinition("timely", "d", "i", mcp_servers=["clock"]))
+    caplog.set_level(logging.INFO, logger="agents_core.mcp.stderr")
+    with pytest.raises(MCPServerUnavailable) as caught:
+        await AgentRunner(model=OfflineModel()).run("timely", "hi")
+    message = str(caught.value)
+    assert "exited with status 3 before the MCP handshake" in message
+    assert "starting up | error: invalid peer certificate: UnknownIssuer" in message
+    assert "TaskGroup" not in message
+    # The server's stderr went to the log, not to the terminal.
+    out, err = capfd.readouterr()
+    printed = (out + err).splitlines()  # log records may quote them; the raw lines never show
+    assert "starting up" not in printed
+    assert "error: invalid peer certificate: UnknownIssuer" not in printed
+    logged = [r.getMessage() for r in caplog.records if r.name == "agents_core.mcp.stderr"]
+    assert "MCP server 'clock': error: invalid peer certificate: UnknownIssuer" in logged
+    # And the SDK's own traceback of it is not printed at ERROR.
+    assert not [r for r in caplog.records if r.name.startswith("openai") and r.levelno >= 40]
+
+
+ENV_SERVER = """
+import os
+from mcp.server.mcpserver import MCPServer
+
+server = MCPServer("envy")
+
+
+@server.tool()
+def read_env(name: str) -> str:
+    \"\"\"The value of an environment variable, or '<unset>'.\"\"\"
+    return os.environ.get(name, "<unset>")
+
+
+server.run("stdio")
+"""
+
+
+@pytest.mark.parametrize(
+    ("inherit_env", "expected"),
+    [
+        (None, {"SSL_CERT_FILE": "/etc/company-ca.pem", "https_proxy": "http://proxy:3128"}),
+        (["SSL_CERT_FILE"], {"SSL_CERT_FILE": "/etc/company-ca.pem", "https_proxy": "<unset>"}),
+        ([], {"SSL_CERT_FILE": "<unset>", "https_proxy": "<unset>"}),
+    ],
+    ids=["default", "only-one", "none"],
+)
+async def test_stdio_servers_inherit_certificate_and_proxy_variables(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    inherit_env: list[str] | None,
+    expected: dict[str, str],
+) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", "/etc/company-ca.pem")
+    monkeypatch.setenv("https_proxy", "http://proxy:3128")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-never-inherited")
+    script = tmp_path / "envy.py"
+    script.write_text(ENV_SERVER, encoding="utf-8")
+    definition = MCPServerDefinition(
+        "envy", "stdio", command=sys.executable, args=[str(script)], inherit_env=inherit_env
+    )
+    server = await connections().connect(definition)
+    assert server is not None
+    for name in [*expected, "OPENAI_API_KEY"]:
+        result = await server.call_tool("read_env", {"name": name})
+        assert text(result) == expected.get(name, "<unset>"), name
 
 
 FRAGILE_SERVER = """
@@ -183,7 +265,8 @@ async def test_a_server_that_exits_mid_call_fails_that_call_and_restarts(tmp_pat
     runner = AgentRunner(model=OfflineModel())
     crashed = await runner.run("brittle", "crash the server")
     outputs = [item.output for item in crashed.new_items if isinstance(item, ToolCallOutputItem)]
-    assert outputs == ["An error occurred while running the tool. Please try again."]
+    (output,) = outputs
+    assert output.startswith("Tool 'crash_server' failed: ")  # names the tool for the model
     pinged = await runner.run("brittle", "ping the server")
     assert "pong" in str(pinged.final_output)
 
@@ -251,3 +334,43 @@ def test_building_the_mcp_server_leaves_the_process_logging_alone() -> None:
         for handler in saved_handlers:
             root.addHandler(handler)
         root.setLevel(saved_level)
+
+
+def test_a_variable_with_a_default_may_be_unset(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("NOPE_UNSET", raising=False)
+    monkeypatch.setenv("SET_ONE", "here")
+    path = tmp_path / "mcp_servers.toml"
+    path.write_text(
+        '[servers.x]\ntransport = "stdio"\ncommand = "python"\n'
+        'env = { A = "${NOPE_UNSET:-}", B = "${NOPE_UNSET:-fallback}", C = "${SET_ONE:-no}" }\n',
+        encoding="utf-8",
+    )
+    (server,) = load_servers_file(path)
+    assert server.env == {"A": "", "B": "fallback", "C": "here"}
+
+
+async def test_every_tool_call_names_the_principal_in_its_meta() -> None:
+    from agents import RunContextWrapper
+    from agents.mcp import MCPToolMetaContext
+
+    from agents_core import AgentContext, Principal
+    from agents_core.mcp.connections import PRINCIPAL_META_KEY, principal_meta
+
+    context = AgentContext()
+    context.principal = Principal("alice")
+    meta = principal_meta(
+        MCPToolMetaContext(
+            run_context=RunContextWrapper(context), server_name="s", tool_name="t", arguments={}
+        )
+    )
+    assert meta == {PRINCIPAL_META_KEY: "alice"}
+    assert (
+        principal_meta(
+            MCPToolMetaContext(
+                run_context=RunContextWrapper(None), server_name="s", tool_name="t", arguments={}
+            )
+        )
+        is None
+    )

@@ -43,7 +43,7 @@ async def test_the_router_sends_notes_questions_to_the_notes_keeper() -> None:
 async def test_mcp_list_reports_the_sample_server_and_its_tools() -> None:
     (status,) = await check_servers()
     assert status.ok, status.error
-    assert status.tools == ["list_notes", "read_note", "add_note"]
+    assert status.tools == ["list_notes", "read_note", "add_note", "delete_note"]
     assert status.agents == ["notes_keeper"]
     assert "notes" in get_agent_registry().get("notes_keeper").mcp_servers
 

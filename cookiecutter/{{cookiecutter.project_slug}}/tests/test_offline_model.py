@@ -263,3 +263,24 @@ async def test_tool_results_reach_the_context(runner: AgentRunner) -> None:
     await runner.run("assistant", "What is 1 + 1?", context=context)
     assert context.get_agent_output("assistant") is not None
     assert json.dumps(context.agent_outputs)  # plain data, serializable
+
+
+async def test_each_number_fills_its_own_parameter(runner: AgentRunner) -> None:
+    # Issue 23, item 8: a two-number tool got the first number twice.
+    @register_tool(name="get-sum", description="Add two numbers a and b")
+    def get_sum(a: float, b: float) -> dict[str, Any]:
+        """Sum.
+
+        Args:
+            a: First number.
+            b: Second number.
+        """
+        CALLS.append(("get-sum", {"a": a, "b": b}))
+        return {"sum": a + b}
+
+    register_agent(
+        AgentDefinition(name="adder", description="adds", instructions="Add.", tools=["get-sum"])
+    )
+    result = await runner.run("adder", "Use get-sum to add 3.5 and 4")
+    assert CALLS == [("get-sum", {"a": 3.5, "b": 4.0})]
+    assert "sum 7.5" in result.final_output

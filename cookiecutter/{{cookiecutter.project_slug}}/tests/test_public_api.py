@@ -16,6 +16,7 @@ import agents_core
 
 SUBPACKAGES = [
     "agents_core.approvals",
+    "agents_core.auth",
     "agents_core.core",
     "agents_core.instructions",
     "agents_core.llm",

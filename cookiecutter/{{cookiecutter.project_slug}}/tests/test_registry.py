@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import pytest
-from agents import FunctionTool, InputGuardrail, RunContextWrapper, WebSearchTool, function_tool
+from agents import (
+    FunctionTool,
+    InputGuardrail,
+    RunContextWrapper,
+    WebSearchTool,
+    function_tool,
+)
+from agents.tool_context import ToolContext
 
 from agents_core.core import AgentFactory, AgentRunner
 from agents_core.exceptions import DuplicateNameError, GuardrailTripped, UnknownNameError
@@ -191,6 +199,71 @@ def test_register_tool_on_a_plain_function_keeps_it_callable() -> None:
     assert schema["properties"]["b"]["type"] == "integer"
     assert set(schema["required"]) == {"a", "b"}  # strict schemas require every field
     assert schema["additionalProperties"] is False
+
+
+def _call(tool: Any, arguments: str) -> Any:
+    context = ToolContext(
+        context=AgentContext(), tool_name=tool.name, tool_call_id="call_1", tool_arguments=arguments
+    )
+    return asyncio.run(tool.on_invoke_tool(context, arguments))
+
+
+def test_tool_results_reach_the_model_as_json_not_python_text() -> None:
+    @register_tool
+    def stats_test(values: list[float]) -> dict[str, Any]:
+        """Sum and count."""
+        return {"sum": sum(values), "count": len(values), "ok": True, "none": None}
+
+    @register_tool
+    def echo_test(text: str) -> str:
+        """Echo."""
+        return text
+
+    tool = get_tool_registry().get("stats_test").tool
+    output = _call(tool, '{"values": [1, 2.5]}')
+    assert output == '{"sum": 3.5, "count": 2, "ok": true, "none": null}'
+    assert json.loads(output) == {"sum": 3.5, "count": 2, "ok": True, "none": None}
+    # A tool's own string stays its own (not quoted again).
+    assert _call(get_tool_registry().get("echo_test").tool, '{"text": "{not json"}') == "{not json"
+
+
+@pytest.mark.parametrize(
+    ("arguments", "problem"),
+    [
+        ('{"a": 1, "b": ', "invalid arguments"),  # not JSON
+        ('{"a": 1}', "invalid arguments"),  # b missing
+        ('{"a": "x", "b": 2}', "invalid arguments"),  # a not a number
+    ],
+    ids=["not-json", "missing", "wrong-type"],
+)
+def test_a_tool_error_names_the_tool_and_the_problem(arguments: str, problem: str) -> None:
+    @register_tool(replace=True)
+    def add_test(a: int, b: int) -> int:
+        """Add."""
+        return a + b
+
+    message = _call(get_tool_registry().get("add_test").tool, arguments)
+    assert isinstance(message, str)
+    assert "'add_test'" in message
+    assert problem in message
+    assert "An error occurred while running the tool" not in message
+
+
+def test_a_failing_tool_tells_the_model_what_failed() -> None:
+    @register_tool
+    def fails_test(city: str) -> str:
+        """Fails."""
+        raise LookupError(f"no city named {city}")
+
+    @register_tool
+    @function_tool
+    def sdk_fails_test(city: str) -> str:
+        """Fails too, as an SDK function tool."""
+        raise LookupError(f"no city named {city}")
+
+    for name in ("fails_test", "sdk_fails_test"):
+        message = _call(get_tool_registry().get(name).tool, '{"city": "Atlantis"}')
+        assert message.startswith(f"Tool '{name}' failed: LookupError: no city named Atlantis")
 
 
 def test_bare_register_tool_decorator() -> None:

@@ -449,9 +449,11 @@ async def test_sales_report_tool_reports_and_records(data_dir: Path) -> None:
     context = AgentContext()
     arguments = '{"dimension": "region", "metric": "revenue", "top_n": 2}'
 
-    result = await sales_report.on_invoke_tool(
-        tool_context(context, "sales_report", arguments), arguments
-    )
+    result = json.loads(
+        await sales_report.on_invoke_tool(
+            tool_context(context, "sales_report", arguments), arguments
+        )
+    )  # tools answer JSON
 
     with closing(connect_read_only(data_dir / "sales.db")) as conn:  # created on first use
         assert result == sales_summary(conn, "region", "revenue", 2)
@@ -464,9 +466,11 @@ async def test_sales_report_tool_reports_and_records(data_dir: Path) -> None:
 async def test_sales_report_tool_explains_a_bad_top_n(data_dir: Path) -> None:
     arguments = '{"dimension": "month", "metric": "orders", "top_n": 500}'
 
-    result = await sales_report.on_invoke_tool(
-        tool_context(AgentContext(), "sales_report", arguments), arguments
-    )
+    result = json.loads(
+        await sales_report.on_invoke_tool(
+            tool_context(AgentContext(), "sales_report", arguments), arguments
+        )
+    )  # tools answer JSON
 
     assert list(result) == ["error"]
     assert "top_n must be a whole number from 1 to 50" in result["error"]
@@ -477,9 +481,11 @@ async def test_run_sql_query_tool_answers_and_records(data_dir: Path) -> None:
     arguments = '{"sql": "SELECT COUNT(*) AS n FROM sales WHERE channel = \'Online\'"}'
     online = sum(1 for row in generate_sales_rows() if row[4] == "Online")
 
-    result = await run_sql_query.on_invoke_tool(
-        tool_context(context, "run_sql_query", arguments), arguments
-    )
+    result = json.loads(
+        await run_sql_query.on_invoke_tool(
+            tool_context(context, "run_sql_query", arguments), arguments
+        )
+    )  # tools answer JSON
 
     assert result == {"columns": ["n"], "rows": [[online]], "row_count": 1, "truncated": False}
     assert context.query_results[0]["arguments"] == {
@@ -492,9 +498,11 @@ async def test_run_sql_query_tool_refuses_writes_without_its_guardrail(data_dir:
     context = AgentContext()
     arguments = '{"sql": "WITH x AS (SELECT 1) DELETE FROM sales"}'
 
-    result = await run_sql_query.on_invoke_tool(
-        tool_context(context, "run_sql_query", arguments), arguments
-    )
+    result = json.loads(
+        await run_sql_query.on_invoke_tool(
+            tool_context(context, "run_sql_query", arguments), arguments
+        )
+    )  # tools answer JSON
 
     assert "Refused" in result["error"]
     assert context.query_results == []

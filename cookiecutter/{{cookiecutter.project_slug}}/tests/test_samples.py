@@ -78,7 +78,7 @@ async def test_require_sql_approval_pauses_the_routed_run_until_approved(
     result = await fresh.approve(pending.run_id, pending.approval_id)
     assert result["intent"] == "data"
     assert result["agent"] == "data_analyst"
-    assert result["result"] == "The run sql query tool returned row count 3."
+    assert result["result"].startswith("The run sql query tool returned 3 rows: channel Online")
 
 
 async def test_a_rejected_sql_query_is_answered_as_not_approved(

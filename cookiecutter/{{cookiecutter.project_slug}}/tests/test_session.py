@@ -349,7 +349,6 @@ def test_a_backend_that_is_not_installed_names_what_to_install(
 def test_postgres_urls_become_asyncpg_urls() -> None:
     assert backends.asyncpg_url("postgres://u:p@h/db") == "postgresql+asyncpg://u:p@h/db"
     assert backends.asyncpg_url("postgresql://h/db") == "postgresql+asyncpg://h/db"
-    assert backends.redact("postgresql://u:p@h/db") == "postgresql://u:***@h/db"
 
 
 @pytest.mark.parametrize("url", ["sqlite://host/x.db", "sqlite://", "sqlite:///"])

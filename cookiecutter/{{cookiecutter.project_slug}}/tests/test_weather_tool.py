@@ -275,7 +275,9 @@ async def test_sdk_tool_uses_the_client_in_the_context() -> None:
     async with httpx.AsyncClient(transport=httpx.MockTransport(open_meteo(seen))) as http:
         context = AgentContext(metadata={"http_client": http})
 
-        result = await get_weather.on_invoke_tool(tool_context(context, arguments), arguments)
+        result = json.loads(
+            await get_weather.on_invoke_tool(tool_context(context, arguments), arguments)
+        )  # tools answer JSON
 
     assert result == PARIS
     assert seen[0].url.params["name"] == "Paris"
@@ -287,7 +289,7 @@ def test_tool_is_registered_as_an_api_tool() -> None:
     assert isinstance(definition.tool, FunctionTool)
     assert definition.tool is get_weather
     assert definition.category == "api"
-    assert definition.tool.params_json_schema["required"] == ["city"]
+    assert definition.tool.params_json_schema["required"] == ["city", "day"]  # strict schema
 
 
 class _RecordedOpenMeteo(BaseHTTPRequestHandler):
@@ -331,7 +333,9 @@ def local_open_meteo(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 async def test_sdk_tool_reads_its_urls_from_settings(local_open_meteo: list[str]) -> None:
     arguments = '{"city": "Paris"}'
 
-    result = await get_weather.on_invoke_tool(tool_context(AgentContext(), arguments), arguments)
+    result = json.loads(
+        await get_weather.on_invoke_tool(tool_context(AgentContext(), arguments), arguments)
+    )  # tools answer JSON
 
     assert result == PARIS
     assert [path.split("?")[0] for path in local_open_meteo] == ["/v1/search", "/v1/forecast"]
@@ -347,7 +351,9 @@ async def test_sdk_tool_reports_an_unreachable_service(monkeypatch: pytest.Monke
     get_settings.cache_clear()
     arguments = '{"city": "Paris"}'
 
-    result = await get_weather.on_invoke_tool(tool_context(AgentContext(), arguments), arguments)
+    result = json.loads(
+        await get_weather.on_invoke_tool(tool_context(AgentContext(), arguments), arguments)
+    )  # tools answer JSON
 
     assert list(result) == ["error"]
     assert "could not be reached" in result["error"]

@@ -15,6 +15,7 @@ from prefect import State
 from pydantic_core import to_jsonable_python
 
 from agents_core.llm.selection import configure_tracing
+from agents_core.observability.redaction import redact
 from workflows_core.catalog import FlowInfo, get_flow
 
 
@@ -85,6 +86,7 @@ async def outcome_of(name: str, state: State[Any]) -> FlowRunOutcome:
             if isinstance(failure, BaseException)
             else state.message or state.name
         )
+        error = redact(error) if error else error
     return FlowRunOutcome(
         flow=name,
         flow_run_id=str(run_id) if run_id else None,

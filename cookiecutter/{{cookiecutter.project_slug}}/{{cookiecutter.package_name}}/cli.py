@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import importlib.util
 import json
 import os
@@ -20,7 +21,10 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 from agents_core._defaults import PROJECT_NAME, PROJECT_SLUG
 from agents_core.config import Settings
 from agents_core.exceptions import AgentsCoreError
+from agents_core.observability.redaction import install_log_redaction, redact
 from agents_core.settings_check import SettingsError, load
+
+from .keys_commands import add_keys_parser
 
 if TYPE_CHECKING:
     from agents_core import AgentOrchestrator, StreamEvent
@@ -39,19 +43,26 @@ DEMO_QUESTIONS = (
 
 
 class ChatPrinter:
-    """Prints a run's events as they stream: steps and tool calls on stderr, the answer on stdout.
+    """Prints a run's events as they stream: the answer on stdout, the rest on stderr.
 
-    Tokens of the agent that writes the answer are printed as they arrive; the other agents'
-    steps show as one progress line each.
+    By default only the answer (its tokens as they arrive, from the agent that writes it),
+    errors and tool calls waiting for an approval are printed. With `verbose`, each agent's
+    start, the routing decision (the output of an agent whose text is not the answer), each tool
+    call with its arguments, its result pretty-printed and cut to a few lines, and timings.
     """
 
-    def __init__(self, out: TextIO, err: TextIO, *, as_json: bool = False) -> None:
-        self.out, self.err, self.as_json = out, err, as_json
+    def __init__(
+        self, out: TextIO, err: TextIO, *, as_json: bool = False, verbose: bool = False
+    ) -> None:
+        self.out, self.err, self.as_json, self.verbose = out, err, as_json, verbose
         self.final_agents: set[str] = set()
         self.streamed = False
         self.exit_code = EXIT_OK
         self.approvals: list[dict[str, Any]] = []
         """`approval_required` events of the current run: the calls waiting for a decision."""
+        self._started: float | None = None
+        self._calls: dict[str, float] = {}
+        """call_id -> when the tool call started (for its timing)."""
 
     def __call__(self, event: StreamEvent) -> None:
         if self.as_json:
@@ -66,21 +77,11 @@ class ChatPrinter:
 
     def _human(self, event: StreamEvent) -> None:
         data, agent = event.data, event.agent or ""
-        if event.type == "agent_start":
-            if data.get("final"):
-                self.final_agents.add(agent)
-            self._note(f"… {agent}")
-        elif event.type == "tool_call":
-            arguments = ", ".join(
-                f"{k}={json.dumps(v, ensure_ascii=False)}"
-                for k, v in data.get("arguments", {}).items()
-            )
-            self._note(f"  ⚙ {data.get('tool')}({arguments})")
-        elif event.type == "tool_result":
-            self._note(f"  ↳ {_short(data.get('result'))}")
-        elif event.type == "agent_end" and agent not in self.final_agents:
-            self._note(f"  → {_short(data.get('output'))}")
-        elif event.type == "token" and agent in self.final_agents:
+        if event.type == "agent_start" and data.get("final"):
+            self.final_agents.add(agent)
+        if event.type == "token" and agent in self.final_agents and _is_terminal(self.out):
+            # Live only for a person watching: a pipe gets whole answers, never half of one
+            # from a turn that fails after its first tokens.
             self.out.write(str(data.get("delta", "")))
             self.out.flush()
             self.streamed = True
@@ -90,12 +91,74 @@ class ChatPrinter:
             self.out.write("\n")
             self.out.flush()
         elif event.type == "error":
-            print(f"error: {data.get('message')}", file=self.err, flush=True)
+            if self.streamed:  # the tokens shown are not an answer: say so on their line
+                self.out.write(" [cut off: not an answer]\n")
+                self.out.flush()
+            print(f"error: {redact(str(data.get('message')))}", file=self.err, flush=True)
         elif event.type == "approval_required":
             self._note(f"  ⏸ {data.get('tool')} waits for your approval")
+        elif self.verbose:
+            self._detail(event)
+
+    def _detail(self, event: StreamEvent) -> None:
+        """What only --verbose shows: steps, routing, tool calls and results, timings."""
+        data, agent = event.data, event.agent or ""
+        if event.type == "run_start":
+            self._started = event.timestamp
+        elif event.type == "agent_start":
+            self._note(f"… {agent}")
+        elif event.type == "tool_call":
+            self._calls[str(data.get("call_id"))] = event.timestamp
+            arguments = ", ".join(
+                f"{k}={json.dumps(v, ensure_ascii=False)}"
+                for k, v in data.get("arguments", {}).items()
+            )
+            self._note(f"  ⚙ {data.get('tool')}({arguments})")
+        elif event.type == "tool_result":
+            started = self._calls.pop(str(data.get("call_id")), None)
+            took = f" ({event.timestamp - started:.2f} s)" if started is not None else ""
+            lines = _pretty(data.get("result"))
+            self._note(f"  ↳ {lines[0]}{took}" if len(lines) == 1 else f"  ↳{took}")
+            if len(lines) > 1:
+                for line in lines:
+                    self._note(f"    {line}")
+        elif event.type == "agent_end" and agent not in self.final_agents:
+            self._note(f"  → {_short(data.get('output'))}")
+        elif event.type == "done" and self._started is not None:
+            self._note(f"  ⏱ {event.timestamp - self._started:.2f} s")
 
     def _note(self, text: str) -> None:
         print(text, file=self.err, flush=True)
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+RESULT_LINES, RESULT_WIDTH = 8, 120
+"""How much of a tool result --verbose shows: lines, and characters per line."""
+
+
+def _pretty(value: Any) -> list[str]:
+    """A tool result as indented JSON (or its text), cut to RESULT_LINES lines."""
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            value = json.loads(value)
+    if isinstance(value, str):
+        lines = value.strip().splitlines() or [""]
+    else:
+        text = json.dumps(value, ensure_ascii=False, indent=2, default=str)
+        lines = text.splitlines()
+    if len(lines) == 1 and len(lines[0]) <= RESULT_WIDTH:
+        return lines
+    shown = [
+        line if len(line) <= RESULT_WIDTH else line[: RESULT_WIDTH - 1] + "…"
+        for line in lines[:RESULT_LINES]
+    ]
+    if len(lines) > RESULT_LINES:
+        shown.append(f"… ({len(lines) - RESULT_LINES} more lines)")
+    return shown
 
 
 def _short(value: Any, limit: int = 240) -> str:
@@ -152,7 +215,7 @@ def _approve_inline(
                 )
             outcome = loop.run(decide)
         except AgentsCoreError as error:
-            print(f"error: {error}", file=sys.stderr, flush=True)
+            print(f"error: {redact(str(error))}", file=sys.stderr, flush=True)
             printer.exit_code = EXIT_FAILED
             return
         if isinstance(outcome, PendingApproval):
@@ -169,7 +232,7 @@ def _chat(args: argparse.Namespace) -> int:
     from agents_core.llm.selection import close_model_clients
     from agents_core.mcp import close_mcp_servers
 
-    printer = ChatPrinter(sys.stdout, sys.stderr, as_json=args.json)
+    printer = ChatPrinter(sys.stdout, sys.stderr, as_json=args.json, verbose=args.verbose)
     orchestrator = _orchestrator(args.agent)
     session_id: str | None = args.session
     # One event loop for the whole chat; the prompt reads stdin outside it, so Ctrl-C there
@@ -210,7 +273,7 @@ async def _demo(args: argparse.Namespace) -> int:
     )
     from agents_core.llm.selection import uses_offline_model
 
-    printer = ChatPrinter(sys.stdout, sys.stderr, as_json=args.json)
+    printer = ChatPrinter(sys.stdout, sys.stderr, as_json=args.json, verbose=args.verbose)
     mode = "offline model" if uses_offline_model() else f"model {get_settings().default_model}"
     print(f"{PROJECT_NAME} demo on the {mode}.", file=sys.stderr)
     tools, agents = get_tool_registry(), get_agent_registry()
@@ -249,6 +312,11 @@ def _serve(args: argparse.Namespace) -> int:
     settings = load(app_module.ApiSettings)
     for feature_settings in app_module.FEATURE_SETTINGS:
         load(feature_settings)
+    if not _may_serve_without_credentials(settings, args.host, args.insecure_no_auth):
+        return EXIT_USAGE
+    from agents_core.auth import Authenticator
+
+    Authenticator(settings)  # a missing or invalid API_KEYS_FILE stops here, in one line
     print(_serve_banner(args.host, args.port), file=sys.stderr, flush=True)
     uvicorn.run(
         "api:create_app",
@@ -262,24 +330,61 @@ def _serve(args: argparse.Namespace) -> int:
         timeout_graceful_shutdown=5,
         # WebSocket messages obey the same limit as request bodies.
         ws_max_size=settings.max_body_bytes,
+        # Slow clients are cut off (HEADER_/BODY_TIMEOUT_SECONDS), MAX_CONNECTIONS at most.
+        **importlib.import_module("api.serving").server_options(settings.max_connections),
     )
     return EXIT_OK
 
 
+_CREDENTIAL_SETTINGS = "API_KEY, API_KEYS, API_KEYS_FILE or JWT_ISSUER/JWT_JWKS_URL"
+
+
+def _may_serve_without_credentials(settings: Any, host: str, insecure: bool) -> bool:
+    """False (and one line saying what to set) for a non-loopback host without credentials."""
+    from agents_core.auth import is_loopback_host
+
+    if settings.credentials_configured or is_loopback_host(host):
+        return True
+    if insecure:
+        print(
+            f"WARNING: serving on {host} WITHOUT AUTHENTICATION (--insecure-no-auth): anyone "
+            "who reaches it is 'local' and can read and run everything.",
+            file=sys.stderr,
+            flush=True,
+        )
+        return True
+    print(
+        f"error: refusing to serve on {host} without credentials (every caller would be "
+        f"'local'): set {_CREDENTIAL_SETTINGS} (docs/authentication.md), serve on 127.0.0.1, "
+        "or pass --insecure-no-auth",
+        file=sys.stderr,
+        flush=True,
+    )
+    return False
+
+
 def _serve_banner(host: str, port: int) -> str:
-    """Where the API listens, its playground, and whether clients need a key."""
-    from api.deps import API_KEY_HEADER
+    """Where the API listens, its playground, and how clients authenticate."""
     from api.settings import ApiSettings
 
+    settings = ApiSettings()
     base = f"http://{_url_host(host)}:{port}"
-    key = (
-        f"required (header {API_KEY_HEADER}, set by API_KEY)"
-        if ApiSettings().api_key is not None
-        else "not required (set API_KEY to require one)"
+    modes = [
+        *(["API keys"] if settings.api_keys_enabled else []),
+        *(
+            [f"JWT ({settings.jwt_issuer or settings.jwt_jwks_url or 'JWT_SECRET'})"]
+            if settings.jwt_enabled
+            else []
+        ),
+    ]
+    auth = (
+        " and ".join(modes) + " (header Authorization: Bearer <key or token>, or X-API-Key)"
+        if modes
+        else f"none, every caller is 'local' (set {_CREDENTIAL_SETTINGS} to require credentials)"
     )
     return (
         f"{PROJECT_NAME} API on {base}\n  playground: {base}/\n  API docs:   {base}/docs\n"
-        f"  API key:    {key}"
+        f"  auth:       {auth}"
     )
 
 
@@ -354,7 +459,7 @@ async def _run_flow(args: argparse.Namespace) -> int:
         if outcome.ok:
             print(json.dumps(outcome.result, ensure_ascii=False, indent=2, default=str))
         else:
-            print(f"error: {outcome.error}", file=sys.stderr)
+            print(f"error: {redact(str(outcome.error))}", file=sys.stderr)
     return EXIT_OK if outcome.ok else EXIT_FAILED
 
 
@@ -433,7 +538,7 @@ async def _mcp_list(args: argparse.Namespace) -> int:
             print(f"    state: ok   tools: {', '.join(status.tools) or '-'}")
         else:
             failed += 0 if definition.optional else 1
-            print(f"    state: error: {status.error}")
+            print(f"    state: error: {redact(str(status.error))}")
         print(f"    used by: {', '.join(status.agents) or '-'}")
     if not statuses:
         print("No MCP servers declared (mcp_servers.toml, or MCP_SERVERS_FILE).")
@@ -459,6 +564,9 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
+VERBOSE_HELP = "also show each agent step, the routing, tool calls and results, and timings"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROJECT_SLUG, description=f"{PROJECT_NAME} agents.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -468,10 +576,12 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--agent", help="talk to this agent directly instead of the router")
     chat.add_argument("--session", help="session id, to continue a conversation")
     chat.add_argument("--json", action="store_true", help="print events as JSON lines")
+    chat.add_argument("-v", "--verbose", action="store_true", help=VERBOSE_HELP)
     chat.set_defaults(handler=_chat, is_async=False)
 
     demo = commands.add_parser("demo", help="ask the sample questions (offline without a key)")
     demo.add_argument("--json", action="store_true", help="print events as JSON lines")
+    demo.add_argument("-v", "--verbose", action="store_true", help=VERBOSE_HELP)
     demo.set_defaults(handler=_demo, is_async=True)
 
     agents = commands.add_parser("agents", help="list the registered agents")
@@ -527,7 +637,13 @@ def build_parser() -> argparse.ArgumentParser:
             help="uvicorn worker processes (default: $WEB_CONCURRENCY, else 1)",
         )
         serve.add_argument("--reload", action="store_true", help="restart when the code changes")
+        serve.add_argument(
+            "--insecure-no-auth",
+            action="store_true",
+            help="serve on a non-loopback host without any credentials configured (unsafe)",
+        )
         serve.set_defaults(handler=_serve, is_async=False)
+        add_keys_parser(commands)
 
     if has_workflows():
         flows = commands.add_parser("flows", help="list the workflows (Prefect flows)")
@@ -576,15 +692,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         load(Settings)  # every setting checked before anything runs
     except SettingsError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {redact(str(error))}", file=sys.stderr)
         return EXIT_USAGE
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous_handler = signal.signal(signal.SIGTERM, _exit_on_sigterm) if in_main_thread else None
     try:
+        from agents_core import get_settings
+
+        install_log_redaction(get_settings())  # no secret in any log line, Prefect's included
         # Prefect configures logging itself (its lines name the flow or task run) unless the
         # root logger already has a handler: leave it alone for the workflow commands.
         if not getattr(args, "prefect_logging", False):
-            from agents_core import get_settings
             from agents_core.observability.log_format import configure_logging
 
             configure_logging(get_settings())  # LOG_LEVEL, LOG_FORMAT=text|json
@@ -592,10 +710,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return int(asyncio.run(_run_async(args)))
         return int(args.handler(args))
     except SettingsError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {redact(str(error))}", file=sys.stderr)
         return EXIT_USAGE
     except (AgentsCoreError, ValueError) as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {redact(str(error))}", file=sys.stderr)
         return EXIT_USAGE if isinstance(error, ValueError) else EXIT_FAILED
     except KeyboardInterrupt:
         print(file=sys.stderr)  # end the line the prompt (or a streamed answer) left open

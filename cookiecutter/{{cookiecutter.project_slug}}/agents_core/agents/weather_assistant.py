@@ -8,11 +8,15 @@ from agents_core.registry.agent_registry import AgentDefinition, register_agent
 weather_assistant = register_agent(
     AgentDefinition(
         name="weather_assistant",
-        description="Weather: current temperature, conditions, humidity and wind in a city",
+        description=(
+            "Weather: current temperature, conditions, humidity and wind in a city, or the "
+            "forecast for tomorrow or a weekday"
+        ),
         instructions=compose_instructions(
-            "You help users with the current weather. Call get_weather with the city the user "
-            "names; report temperature, conditions, humidity and wind. If the weather service "
-            "fails, say so and do not guess.",
+            "You help users with the weather. Call get_weather with the city the user names "
+            "and the day they ask about (today unless they name another: tomorrow, a weekday "
+            "or a date); report what it returns. If the weather service fails, say so and do "
+            "not guess.",
             "tool_use",
         ),
         tools=["get_weather"],

@@ -5,10 +5,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from sqlalchemy import Column, Float, MetaData, String, Table, Text, delete, select, update
+from sqlalchemy import Column, Float, MetaData, String, Table, Text, delete, select, text, update
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from agents_core.approvals.store import StoredRun
+from agents_core.utils.tasks import runs_to_end
 
 _KEEP_SECONDS = 86_400
 """Finished or expired pauses are deleted a day after they expire (replays meanwhile get 409)."""
@@ -23,6 +24,7 @@ _runs = Table(
     Column("digest", String, nullable=False),
     Column("expires_at", Float, nullable=False, index=True),
     Column("status", String, nullable=False),
+    Column("owner", String, nullable=True),
 )
 _approvals = Table(
     "agents_core_approvals",
@@ -48,8 +50,13 @@ class PostgresApprovalStore:
         if self.url not in _created:
             async with self.engine.begin() as conn:
                 await conn.run_sync(_metadata.create_all)
+                # A table created before paused runs had owners gets the column.
+                await conn.execute(
+                    text(f"ALTER TABLE {_runs.name} ADD COLUMN IF NOT EXISTS owner VARCHAR")
+                )
             _created.add(self.url)
 
+    @runs_to_end
     async def save(self, run: StoredRun) -> None:
         await self._ensure()
         old = time.time() - _KEEP_SECONDS
@@ -66,6 +73,7 @@ class PostgresApprovalStore:
                     digest=run.digest,
                     expires_at=run.expires_at,
                     status=run.status,
+                    owner=run.owner,
                 )
             )
             if run.approvals:
@@ -85,6 +93,7 @@ class PostgresApprovalStore:
                     ],
                 )
 
+    @runs_to_end
     async def load(self, run_id: str) -> StoredRun | None:
         await self._ensure()
         async with self.engine.connect() as conn:
@@ -98,6 +107,7 @@ class PostgresApprovalStore:
                 digest=row.digest,
                 expires_at=row.expires_at,
                 status=row.status,
+                owner=row.owner,
             )
             query = (
                 select(_approvals.c.approval_id, _approvals.c.status, _approvals.c.reason)
@@ -108,6 +118,7 @@ class PostgresApprovalStore:
                 run.approvals[aid] = (status, reason)
             return run
 
+    @runs_to_end
     async def decide(self, run_id: str, approval_id: str, status: str, reason: str | None) -> str:
         await self._ensure()
         async with self.engine.begin() as conn:
@@ -127,6 +138,7 @@ class PostgresApprovalStore:
                 )
             return str(old)
 
+    @runs_to_end
     async def transition(self, run_id: str, old: str, new: str) -> bool:
         await self._ensure()
         values: dict[str, Any] = {"status": new}
@@ -140,5 +152,6 @@ class PostgresApprovalStore:
             )
             return bool(result.rowcount == 1)
 
+    @runs_to_end
     async def aclose(self) -> None:
         await self.engine.dispose()

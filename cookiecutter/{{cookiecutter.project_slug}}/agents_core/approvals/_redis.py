@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 from agents_core.approvals.store import StoredRun
+from agents_core.utils.tasks import runs_to_end
 
 PREFIX = "agents_core:approvals"
 _KEEP_SECONDS = 86_400
@@ -39,6 +40,7 @@ class RedisApprovalStore:
     def _keys(run_id: str) -> tuple[str, str]:
         return f"{PREFIX}:{run_id}", f"{PREFIX}:{run_id}:decisions"
 
+    @runs_to_end
     async def save(self, run: StoredRun) -> None:
         run_key, approvals_key = self._keys(run.run_id)
         ttl = max(1, int(run.expires_at - time.time()) + _KEEP_SECONDS)
@@ -52,6 +54,7 @@ class RedisApprovalStore:
                     "digest": run.digest,
                     "expires_at": repr(run.expires_at),
                     "status": run.status,
+                    **({"owner": run.owner} if run.owner is not None else {}),
                 },
             )
             pipe.hset(
@@ -62,6 +65,7 @@ class RedisApprovalStore:
             pipe.expire(approvals_key, ttl)
             await pipe.execute()
 
+    @runs_to_end
     async def load(self, run_id: str) -> StoredRun | None:
         run_key, approvals_key = self._keys(run_id)
         async with self._redis.pipeline(transaction=True) as pipe:
@@ -79,11 +83,13 @@ class RedisApprovalStore:
             digest=fields["digest"],
             expires_at=float(fields["expires_at"]),
             status=fields["status"],
+            owner=fields.get("owner"),
         )
         for aid, (status, reason) in values.items():
             run.approvals[aid] = (status, reason)
         return run
 
+    @runs_to_end
     async def decide(self, run_id: str, approval_id: str, status: str, reason: str | None) -> str:
         _, approvals_key = self._keys(run_id)
         old = await self._redis.eval(
@@ -91,10 +97,12 @@ class RedisApprovalStore:
         )
         return _text(old)
 
+    @runs_to_end
     async def transition(self, run_id: str, old: str, new: str) -> bool:
         run_key, _ = self._keys(run_id)
         return bool(await self._redis.eval(_TRANSITION, 1, run_key, old, new))
 
+    @runs_to_end
     async def aclose(self) -> None:
         await self._redis.aclose()
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from agents_core.approvals.store import StoredRun
+from agents_core.utils.tasks import runs_to_end
 
 RUNS_TABLE = "agents_core_paused_runs"
 APPROVALS_TABLE = "agents_core_approvals"
@@ -56,6 +57,7 @@ class SQLiteApprovalStore:
                 if self.path != ":memory:":
                     conn.close()
 
+    @runs_to_end
     async def save(self, run: StoredRun) -> None:
         def work(conn: sqlite3.Connection) -> None:
             conn.execute(
@@ -68,8 +70,16 @@ class SQLiteApprovalStore:
             )
             conn.execute(
                 f"INSERT OR REPLACE INTO {RUNS_TABLE} (run_id, session_id, payload, digest, "
-                "expires_at, status) VALUES (?, ?, ?, ?, ?, ?)",
-                (run.run_id, run.session_id, run.payload, run.digest, run.expires_at, run.status),
+                "expires_at, status, owner) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    run.run_id,
+                    run.session_id,
+                    run.payload,
+                    run.digest,
+                    run.expires_at,
+                    run.status,
+                    run.owner,
+                ),
             )
             conn.executemany(
                 f"INSERT OR REPLACE INTO {APPROVALS_TABLE} (approval_id, run_id, status, reason) "
@@ -79,16 +89,18 @@ class SQLiteApprovalStore:
 
         await asyncio.to_thread(self._call, work)
 
+    @runs_to_end
     async def load(self, run_id: str) -> StoredRun | None:
         def work(conn: sqlite3.Connection) -> StoredRun | None:
             row = conn.execute(
-                f"SELECT run_id, session_id, payload, digest, expires_at, status FROM {RUNS_TABLE} "
-                "WHERE run_id = ?",
+                "SELECT run_id, session_id, payload, digest, expires_at, status, owner "
+                f"FROM {RUNS_TABLE} WHERE run_id = ?",
                 (run_id,),
             ).fetchone()
             if row is None:
                 return None
-            run = StoredRun(*row)
+            run_id_, session_id, payload, digest, expires_at, status, owner = row
+            run = StoredRun(run_id_, session_id, payload, digest, expires_at, status, owner=owner)
             for aid, status, reason in conn.execute(
                 f"SELECT approval_id, status, reason FROM {APPROVALS_TABLE} WHERE run_id = ? "
                 "ORDER BY rowid",
@@ -99,6 +111,7 @@ class SQLiteApprovalStore:
 
         return await asyncio.to_thread(self._call, work)
 
+    @runs_to_end
     async def decide(self, run_id: str, approval_id: str, status: str, reason: str | None) -> str:
         def work(conn: sqlite3.Connection) -> str:
             row = conn.execute(
@@ -116,6 +129,7 @@ class SQLiteApprovalStore:
 
         return await asyncio.to_thread(self._call, work)
 
+    @runs_to_end
     async def transition(self, run_id: str, old: str, new: str) -> bool:
         def work(conn: sqlite3.Connection) -> bool:
             cursor = conn.execute(
@@ -128,6 +142,7 @@ class SQLiteApprovalStore:
 
         return await asyncio.to_thread(self._call, work)
 
+    @runs_to_end
     async def aclose(self) -> None:
         return None
 
@@ -144,8 +159,11 @@ def _create(conn: sqlite3.Connection) -> None:
     conn.execute(
         f"CREATE TABLE IF NOT EXISTS {RUNS_TABLE} (run_id TEXT PRIMARY KEY, session_id TEXT NOT "
         "NULL, payload TEXT NOT NULL, digest TEXT NOT NULL, expires_at REAL NOT NULL, "
-        "status TEXT NOT NULL)"
+        "status TEXT NOT NULL, owner TEXT)"
     )
+    columns = {row[1] for row in conn.execute(f"PRAGMA table_info({RUNS_TABLE})")}
+    if "owner" not in columns:  # a database written before paused runs had owners
+        conn.execute(f"ALTER TABLE {RUNS_TABLE} ADD COLUMN owner TEXT")
     conn.execute(
         f"CREATE TABLE IF NOT EXISTS {APPROVALS_TABLE} (approval_id TEXT PRIMARY KEY, "
         "run_id TEXT NOT NULL, status TEXT NOT NULL, reason TEXT)"

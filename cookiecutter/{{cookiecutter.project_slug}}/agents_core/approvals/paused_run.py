@@ -15,6 +15,7 @@ from pydantic import TypeAdapter
 
 from agents_core.approvals.pending import PendingApproval
 from agents_core.exceptions import ApprovalError
+from agents_core.principals import LOCAL, Principal
 
 PAYLOAD_VERSION = 1
 REJECTION_PREFIX = DEFAULT_APPROVAL_REJECTION_MESSAGE
@@ -174,8 +175,9 @@ def decode_output(value: Any, output_type: type[Any] | None) -> Any:
     return TypeAdapter(output_type).validate_python(value)
 
 
-async def paused_workflow(run_id: str) -> tuple[str, str] | None:
-    """(orchestrator class name, default agent) of a paused run, to pick its orchestrator."""
+async def paused_workflow(run_id: str, principal: Principal = LOCAL) -> tuple[str, str] | None:
+    """(orchestrator class name, default agent) of a paused run, to pick its orchestrator
+    (None when unknown or another principal's)."""
     from agents_core.approvals.store import open_approval_store
 
     store = open_approval_store()
@@ -183,7 +185,7 @@ async def paused_workflow(run_id: str) -> tuple[str, str] | None:
         stored = await store.load(run_id)
     finally:
         await store.aclose()
-    if stored is None or not stored.payload:
+    if stored is None or not stored.payload or not principal.may_access(stored.owner):
         return None
     try:
         data = json.loads(stored.payload)

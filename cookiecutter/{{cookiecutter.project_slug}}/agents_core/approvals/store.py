@@ -1,7 +1,7 @@
 """Where paused runs and their approvals are kept: the session store's backend (SESSION_URL).
 
-A paused run is one record (its id, its session, the JSON payload the orchestrator needs to
-finish it, a SHA-256 digest of that payload, its expiry and a status) plus one row per
+A paused run is one record (its id, its owner, its session, the JSON payload the orchestrator
+needs to finish it, a SHA-256 digest of that payload, its expiry and a status) plus one row per
 approval. Each decision is a compare-and-set from `pending`, so of two concurrent decisions
 on one approval exactly one wins; resuming is a compare-and-set of the run from `paused` to
 `resuming`, so one process resumes it. SQLite keeps them in the session database file, Redis
@@ -38,6 +38,8 @@ class StoredRun:
     status: str = "paused"
     approvals: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     """approval id -> (status, rejection reason)."""
+    owner: str | None = None
+    """Id of the principal whose run paused (None: stored before owners, `local`'s)."""
 
 
 class ApprovalStore(Protocol):

@@ -23,6 +23,7 @@ from agents_core.llm.chat_history import alternate_roles
 from agents_core.llm.faults import model_call_error
 from agents_core.llm.selection import configure_tracing
 from agents_core.models.context import AgentContext
+from agents_core.observability.log_format import quiet_reported_library_errors
 from agents_core.observability.run_log import RunLogHooks
 from agents_core.registry.agent_registry import AgentDefinition
 
@@ -50,6 +51,7 @@ class AgentRunner:
         if model is not None:
             self.factory.model = model
         self.tracing = configure_tracing(self.settings)
+        quiet_reported_library_errors()
 
     def _prepare(
         self, agent: str | AgentDefinition, context: AgentContext | None, max_turns: int | None

@@ -39,6 +39,8 @@ def compose_answer(turn: Turn) -> str:
         return "\n".join(describe_result(tool, result, turn) for tool, result in turn.tool_results)
     if turn.earlier_answers:
         return turn.earlier_answers[-1]
+    if turn.attached_data is not None:
+        return describe_data(turn.attached_data)
     if not turn.user_text or _is_greeting(turn.user_text):
         tools = ", ".join(_label(tool) for tool in turn.tools)
         offer = f" I can help with: {tools}." if tools else ""
@@ -66,6 +68,14 @@ def describe_result(tool: str, result: Any, turn: Turn) -> str:
             value = result.get("value", result.get("result"))
             return f"{result['expression']} = {_number(value)}."
         rows = result.get("rows")
+        columns = result.get("columns")
+        if isinstance(rows, list) and isinstance(columns, list):  # a SQL result: name the values
+            rows = [
+                dict(zip(columns, row, strict=False)) if isinstance(row, list) else row
+                for row in rows
+            ]
+            if not rows:
+                return f"The {_label(tool)} tool returned no rows."
         if isinstance(rows, list) and rows and all(isinstance(row, Mapping) for row in rows):
             asked = words(turn.topic_text)
             lowest = bool(words(turn.user_text) & _LOW_WORDS)
@@ -75,6 +85,8 @@ def describe_result(tool: str, result: Any, turn: Turn) -> str:
             return sentence or _listing(tool, rows)
         if "temperature_c" in result:
             return _weather(result)
+        if "temperature_max_c" in result:
+            return _forecast(result)
         if isinstance(result.get("summary"), str):
             return facts(result["summary"])
         return f"The {_label(tool)} tool returned {_fields(result)}."
@@ -149,6 +161,23 @@ def _weather(result: Mapping[str, Any]) -> str:
     return sentence + source + "."
 
 
+def _forecast(result: Mapping[str, Any]) -> str:
+    """'In Tokyo, Japan tomorrow (2025-11-25): light rain, 9 to 14 °C, 4.2 mm of rain...'"""
+    place = ", ".join(str(result[k]) for k in ("city", "country") if result.get(k))
+    day = str(result.get("day") or "")
+    when = f"{day} ({result['date']})" if day and day != result.get("date") else str(result["date"])
+    sentence = (
+        f"In {place or 'that city'} {when}: {result.get('conditions', 'no conditions given')}, "
+        f"{_number(result['temperature_min_c'])} to {_number(result['temperature_max_c'])} °C"
+    )
+    if _is_number(result.get("precipitation_mm")):
+        sentence += f", {_number(result['precipitation_mm'])} mm of precipitation"
+    if _is_number(result.get("precipitation_probability_pct")):
+        sentence += f" ({_number(result['precipitation_probability_pct'])}% chance)"
+    source = f" ({result['source']} forecast)" if result.get("source") else ""
+    return sentence + source + "."
+
+
 def _fields(value: Mapping[str, Any]) -> str:
     shown = [
         f"{key.replace('_', ' ')} {_number(val)}"
@@ -156,6 +185,42 @@ def _fields(value: Mapping[str, Any]) -> str:
         if isinstance(val, str | int | float) and not isinstance(val, bool)
     ][:_MAX_FIELDS]
     return ", ".join(shown) or "no readable fields"
+
+
+def describe_data(data: Any) -> str:
+    """A few sentences on data attached to the question (a workflow's per-field summary)."""
+    if isinstance(data, Mapping) and isinstance(data.get("fields"), Mapping):
+        parts = []
+        for name, stats in data["fields"].items():
+            if not isinstance(stats, Mapping):
+                continue
+            if stats.get("type") == "number":
+                parts.append(
+                    f"{name}: total {_number(stats.get('total'))}, "
+                    f"min {_number(stats.get('min'))}, max {_number(stats.get('max'))}, "
+                    f"mean {_number(stats.get('mean'))}"
+                )
+            else:
+                top = stats.get("top") or []
+                shown = ", ".join(
+                    f"{entry.get('value')} ({entry.get('count')})"
+                    for entry in top
+                    if isinstance(entry, Mapping)
+                )
+                parts.append(f"{name}: {stats.get('distinct', len(top))} distinct values ({shown})")
+        records = data.get("records")
+        head = f"The data has {records} records" if isinstance(records, int) else "The data"
+        return f"{head}. " + "; ".join(parts) + "." if parts else f"{head}, with no fields."
+    if isinstance(data, list):
+        return f"The data has {len(data)} records."
+    if isinstance(data, Mapping):
+        return f"The data has {_fields(data)}."
+    return f"The data is: {to_text(data)}"
+
+
+def is_greeting(text: str) -> bool:
+    """'Hello there', 'good morning': a greeting and nothing else."""
+    return _is_greeting(text)
 
 
 def _is_greeting(text: str) -> bool:

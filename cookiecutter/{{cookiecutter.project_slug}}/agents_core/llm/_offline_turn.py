@@ -20,6 +20,7 @@ what when where which who why will with would you your use using run
 """
 _STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 # A message that opens like this continues the previous question ("and the lowest?").
+_ATTACHED = re.compile(r"\n\s*Data:\s*\n")
 _FOLLOW_UP = re.compile(r"^\s*(and|also|then|what about|how about|same for)\b", re.IGNORECASE)
 
 
@@ -50,6 +51,26 @@ class Turn:
     """The user message before the latest one (earlier turns of the conversation)."""
     tools: list[str] = field(default_factory=list)
     """Names of the agent's own tools."""
+    user_texts: list[str] = field(default_factory=list)
+    """Every user message of the conversation, oldest first (the latest last)."""
+    previous_answer: str = ""
+    """The last assistant message before the latest user message."""
+
+    @property
+    def question(self) -> str:
+        """The latest message without data attached after a `Data:` line (workflows attach it)."""
+        return _ATTACHED.split(self.user_text, maxsplit=1)[0].strip()
+
+    @property
+    def attached_data(self) -> Any:
+        """The JSON after a `Data:` line of the latest message, or None."""
+        parts = _ATTACHED.split(self.user_text, maxsplit=1)
+        if len(parts) < 2:
+            return None
+        try:
+            return json.loads(parts[1])
+        except ValueError:
+            return None
 
     @property
     def is_follow_up(self) -> bool:
@@ -72,7 +93,12 @@ def read_turn(instructions: str | None, items: Sequence[Any], own_tools: set[str
         instructions=instructions or "",
         previous_user_text=item_text(items[user_indexes[-2]]) if len(user_indexes) > 1 else "",
         tools=sorted(own_tools),
+        user_texts=[item_text(items[index]) for index in user_indexes],
     )
+    for item in items[:last_user][::-1]:
+        if item_role(item) == "assistant" and item_text(item):
+            turn.previous_answer = item_text(item)
+            break
     call_names: dict[str, str] = {}
     for item in items[last_user + 1 :]:
         kind = item_type(item)

@@ -7,6 +7,7 @@ Prefect tasks do not retry model errors.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from agents import Model, ModelSettings
@@ -22,6 +23,8 @@ from agents_core.config import Settings
 TRANSIENT_STATUSES = frozenset({408, 429})
 """HTTP statuses worth a retry, besides every 5xx."""
 
+logger = logging.getLogger(__name__)
+
 _BACKOFF = ModelRetryBackoffSettings(initial_delay=0.5, max_delay=8.0, multiplier=2.0, jitter=True)
 
 
@@ -35,31 +38,62 @@ def call_settings(settings: Settings) -> ModelSettings:
     longest_wait = settings.model_timeout_seconds
 
     def transient_only(context: RetryPolicyContext) -> bool | RetryDecision:
-        """Retry timeouts, lost connections, 408, 429 and 5xx; never 4xx or a bad output.
+        """Retry what the fault table says (`agents_core.llm.faults`): timeouts, lost
+        connections, 408, 429, 5xx, and a stream that broke off or sent an unreadable chunk
+        before its first token (the SDK never retries once a token was shown); never another
+        4xx or a bad output. Each retry logs one WARNING naming the attempt and the fault.
 
         `Retry-After` is honoured up to `MODEL_TIMEOUT_SECONDS`; a longer one fails at once,
         so that the caller (the API's 429) can pass it on instead of holding the request.
         """
+        from agents_core.llm.faults import FAULTS, fault_name
+
         fault = context.normalized
         if fault.is_abort:
             return False
-        if fault.status_code is not None:
+        name = fault_name(context.error)
+        if name is not None:
+            transient = FAULTS[name].retried != "no"
+        elif fault.status_code is not None:
             transient = is_transient_status(fault.status_code)
         else:
             transient = fault.is_timeout or fault.is_network_error
         if not transient:
             return False
+        decision = RetryDecision(retry=True)
         if fault.retry_after is not None:
             if fault.retry_after > longest_wait:
                 return False
-            return RetryDecision(retry=True, delay=fault.retry_after, reason="Retry-After")
-        return True
+            decision = RetryDecision(retry=True, delay=fault.retry_after, reason="Retry-After")
+        _log_retry(context, name)
+        return decision
 
     return ModelSettings(
         timeout=settings.model_timeout_seconds,
+        include_usage=True,  # Chat Completions streams report token usage only when asked
         retry=ModelRetrySettings(
             max_retries=settings.model_max_retries, backoff=_BACKOFF, policy=transient_only
         ),
+    )
+
+
+def _log_retry(context: RetryPolicyContext, name: str | None) -> None:
+    from agents_core.observability.run_log import current_run_id
+
+    code = f"model_{name}" if name else type(context.error).__name__
+    fields: dict[str, Any] = {
+        "event": "model_retry",
+        "run_id": current_run_id.get(),
+        "attempt": context.attempt,
+        "attempts": context.max_retries + 1,
+        "fault": code,
+    }
+    logger.warning(
+        "model request attempt %d of %d failed (%s); retrying",
+        context.attempt,
+        context.max_retries + 1,
+        code,
+        extra={"fields": fields},
     )
 
 

@@ -2,9 +2,10 @@
 
 It drives tools, handoffs, structured outputs and streaming through the real Agents SDK
 runner, so the demo and the tests exercise the same code paths as a hosted model. Its
-decisions come from `_offline_policy` (word overlap, JSON schemas); see the docs' "Offline
-model" page for the rules. It is for development and tests; it never stands in for a real
-model silently (see `agents_core.llm.selection`).
+decisions come from the rules of `offline_rules.toml` (`_offline_intents`) for the tools they
+describe, from word overlap and JSON schemas for the others (`_offline_tools`,
+`_offline_schema`); see the docs' "Offline model" page. It is for development and tests; it
+never stands in for a real model silently (see `agents_core.llm.selection`).
 """
 
 from __future__ import annotations
@@ -40,7 +41,11 @@ from openai.types.responses import (
 from openai.types.responses.response_prompt_param import ResponsePromptParam
 from openai.types.responses.response_usage import InputTokensDetails, OutputTokensDetails
 
-from agents_core.llm import _offline_policy as policy
+from agents_core.llm._offline_answers import compose_answer
+from agents_core.llm._offline_intents import answer_from_results, understand
+from agents_core.llm._offline_schema import fill_schema
+from agents_core.llm._offline_tools import ToolSpec, choose_tools
+from agents_core.llm._offline_turn import read_turn
 from agents_core.utils.messages import item_text
 
 OFFLINE_MODEL_NAME = "offline"
@@ -117,28 +122,37 @@ class OfflineModel(Model):
         self.calls += 1
         items: list[Any] = [{"role": "user", "content": input}] if isinstance(input, str) else input
         specs = [
-            policy.ToolSpec(tool.name, tool.description, tool.params_json_schema)
+            ToolSpec(tool.name, tool.description, tool.params_json_schema)
             for tool in tools
             if isinstance(tool, FunctionTool)
         ]
-        turn = policy.read_turn(system_instructions, items, {spec.name for spec in specs})
+        turn = read_turn(system_instructions, items, {spec.name for spec in specs})
 
         if not turn.tool_results:
             target = None if turn.handed_off else _handoff_target(turn.user_text, handoffs)
             if target is not None:
                 return [_function_call(target.tool_name, {})]
-            plans = policy.choose_tools(turn, specs)
+            understood = (
+                understand(turn, specs)
+                if output_schema is None or output_schema.is_plain_text()
+                else None
+            )
+            if understood is not None:
+                if understood.answer is not None:
+                    return [_message(understood.answer)]
+                return [_function_call(plan.name, plan.arguments) for plan in understood.plans]
+            plans = choose_tools(turn, specs)
             if plans:
                 return [_function_call(plan.name, plan.arguments) for plan in plans]
 
         if output_schema is not None and not output_schema.is_plain_text():
             schema = output_schema.json_schema()
-            value = policy.fill_schema(schema, schema, turn, "response")
+            value = fill_schema(schema, schema, turn, "response")
             if _is_wrapped(output_schema):
                 value = value.get("response", value) if isinstance(value, dict) else value
                 value = {"response": value}
             return [_message(json.dumps(value, ensure_ascii=False))]
-        return [_message(policy.compose_answer(turn))]
+        return [_message(answer_from_results(turn) or compose_answer(turn))]
 
 
 def _is_wrapped(output_schema: AgentOutputSchemaBase) -> bool:

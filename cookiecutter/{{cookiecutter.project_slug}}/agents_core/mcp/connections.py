@@ -13,9 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
+import threading
+from collections import deque
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from agents.mcp import (
     MCPServer,
@@ -23,8 +28,10 @@ from agents.mcp import (
     MCPServerSse,
     MCPServerStdio,
     MCPServerStreamableHttp,
+    MCPToolMetaContext,
     create_static_tool_filter,
 )
+from mcp.client.stdio import stdio_client
 from mcp.shared.exceptions import MCPError
 from mcp_types import CONNECTION_CLOSED
 
@@ -34,6 +41,7 @@ from agents_core.registry.mcp_server_registry import (
     MCPServerRegistry,
     get_mcp_server_registry,
 )
+from agents_core.registry.tool_registry import tool_error_message
 
 if TYPE_CHECKING:
     from agents import RunContextWrapper
@@ -42,6 +50,27 @@ if TYPE_CHECKING:
     from mcp.types import Tool as MCPTool
 
 logger = logging.getLogger(__name__)
+stderr_logger = logging.getLogger("agents_core.mcp.stderr")
+"""Each line a stdio server writes on its stderr, at INFO (LOG_LEVEL=INFO shows them)."""
+
+INHERITED_ENV = (
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "REQUESTS_CA_BUNDLE",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "NO_PROXY",
+    "ALL_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "no_proxy",
+    "all_proxy",
+)
+"""Variables a stdio server inherits from the project's environment (besides the MCP SDK's own
+PATH, HOME, USER, SHELL, TERM, LOGNAME) unless its declaration's `inherit_env` says otherwise:
+the certificate authority and proxy settings that `uvx` and `npx` servers need to download
+behind a company proxy. Secrets (API keys) are never inherited: pass them in `env`."""
+_STDERR_TAIL = 8
 
 
 def sdk_server(definition: MCPServerDefinition) -> MCPServer:
@@ -63,17 +92,94 @@ def sdk_server(definition: MCPServerDefinition) -> MCPServer:
         assert definition.command is not None
         command = sys.executable if definition.command == "python" else definition.command
         params: dict[str, Any] = {"command": command, "args": list(definition.args)}
-        if definition.env:
-            params["env"] = dict(definition.env)
+        params["env"] = server_environment(definition)
         if definition.cwd:
             params["cwd"] = definition.cwd
-        return MCPServerStdio(params=params, **common)  # type: ignore[arg-type]
+        return LoggedStdioServer(params=params, **common)  # type: ignore[arg-type]
     assert definition.url is not None
     http: dict[str, Any] = {"url": definition.url, "headers": dict(definition.headers)}
     http["timeout"] = definition.call_timeout_seconds
     if definition.transport == "sse":
         return MCPServerSse(params=http, **common)  # type: ignore[arg-type]
     return MCPServerStreamableHttp(params=http, **common)  # type: ignore[arg-type]
+
+
+def server_environment(definition: MCPServerDefinition) -> dict[str, str]:
+    """The variables a stdio server gets beyond the MCP SDK's defaults: the inherited ones
+    that are set (`inherit_env`, default `INHERITED_ENV`), then the declaration's `env`."""
+    names = INHERITED_ENV if definition.inherit_env is None else definition.inherit_env
+    inherited = {name: os.environ[name] for name in names if name in os.environ}
+    return inherited | dict(definition.env)
+
+
+class _StderrRelay:
+    """Reads a server's stderr on a thread: each line to the log, the last ones kept."""
+
+    def __init__(self, server: str) -> None:
+        self.server = server
+        self.lines: deque[str] = deque(maxlen=_STDERR_TAIL)
+        self.finished = threading.Event()
+        read_end, write_end = os.pipe()
+        self.writer: TextIO = os.fdopen(write_end, "w")
+        reader = threading.Thread(
+            target=self._read, args=(read_end,), name=f"mcp-stderr-{server}", daemon=True
+        )
+        reader.start()
+
+    def _read(self, read_end: int) -> None:
+        with os.fdopen(read_end, encoding="utf-8", errors="replace") as stream:
+            for raw in stream:
+                line = raw.rstrip()
+                if line:
+                    self.lines.append(line)
+                    stderr_logger.info("MCP server %r: %s", self.server, line)
+        self.finished.set()
+
+    def close_writer(self) -> None:
+        if not self.writer.closed:
+            self.writer.close()
+
+    def tail(self) -> str:
+        return " | ".join(self.lines)
+
+
+class LoggedStdioServer(MCPServerStdio):
+    """The SDK's stdio server, whose stderr goes to the log (not the terminal) and whose start
+    failures can say why: the exit status and the last lines it wrote."""
+
+    relay: _StderrRelay | None = None
+    process: Any = None
+
+    @asynccontextmanager
+    async def create_streams(self) -> AsyncIterator[Any]:
+        relay = self.relay = _StderrRelay(self.name)
+        self.process = None
+        try:
+            streams = stdio_client(self.params, errlog=relay.writer)
+            async with streams as transport:
+                relay.close_writer()  # the child has its own copy: EOF when it exits
+                self.process = _process_of(streams)
+                yield transport
+        finally:
+            relay.close_writer()
+
+
+def _process_of(context: Any) -> Any:
+    """The process that `stdio_client` started (read from its suspended generator; None if
+    the MCP SDK keeps it elsewhere)."""
+    frame = getattr(getattr(context, "gen", None), "ag_frame", None)
+    return frame.f_locals.get("process") if frame is not None else None
+
+
+PRINCIPAL_META_KEY = "agents_core/principal"
+"""The `_meta` key that names the run's principal on every MCP tool call."""
+
+
+def principal_meta(context: MCPToolMetaContext) -> dict[str, Any] | None:
+    """The run's principal as MCP request `_meta`, so a server keeps each user's data apart."""
+    principal = getattr(context.run_context.context, "principal", None)
+    principal_id = getattr(principal, "id", None)
+    return {PRINCIPAL_META_KEY: principal_id} if isinstance(principal_id, str) else None
 
 
 def approval_policy(definition: MCPServerDefinition) -> Any:
@@ -118,7 +224,9 @@ class MCPConnections:
                 await connection.manager.connect_all()
                 errors = connection.manager.errors
                 if errors:
-                    connection.error = _reason(next(iter(errors.values())), definition)
+                    error = next(iter(errors.values()))
+                    connection.error = await _reason(error, definition, connection.server)
+                    logger.warning("MCP server %r is unavailable: %s", name, connection.error)
                 else:
                     connection.connected = True
         if connection.error is not None:
@@ -150,17 +258,66 @@ class MCPConnections:
                 logger.warning("Closing MCP server %r failed: %s", name, error)
 
 
-def _reason(error: BaseException, definition: MCPServerDefinition) -> str:
-    if isinstance(error, TimeoutError | asyncio.TimeoutError):
-        return f"it did not start within {definition.connect_timeout_seconds:g}s"
-    text = str(error) or type(error).__name__
-    cause = error.__cause__ or error.__context__
-    if cause is not None and str(cause) and str(cause) not in text:
-        text = f"{text} ({cause})"
-    if definition.transport == "stdio":
-        command = " ".join([definition.command or "", *definition.args])
-        return f"{text} [command: {command}]"
-    return f"{text} [url: {definition.url}]"
+async def _reason(error: BaseException, definition: MCPServerDefinition, server: Any) -> str:
+    """Why a server did not start, in a sentence: the cause, not the task group around it."""
+    leaf = _leaf(error)
+    if definition.transport != "stdio":
+        return f"{_http_reason(leaf, definition)} [url: {definition.url}]"
+    command = " ".join([definition.command or "", *definition.args])
+    if isinstance(leaf, FileNotFoundError):
+        return (
+            f"command not found: {definition.command!r} (install it or put it on PATH) "
+            f"[command: {command}]"
+        )
+    if isinstance(leaf, PermissionError):
+        return f"command {definition.command!r} is not executable [command: {command}]"
+    relay: _StderrRelay | None = getattr(server, "relay", None)
+    status = await _exit_status(getattr(server, "process", None))
+    if relay is not None:  # what it wrote before it died
+        await asyncio.to_thread(relay.finished.wait, 1.0)
+    said = f"; its last stderr lines: {relay.tail()}" if relay is not None and relay.lines else ""
+    if isinstance(leaf, TimeoutError | asyncio.TimeoutError):
+        text = (
+            f"it did not answer the MCP handshake within {definition.connect_timeout_seconds:g}s "
+            "(connect_timeout_seconds)"
+        )
+    elif status is not None:
+        text = f"it exited with status {status} before the MCP handshake"
+    elif isinstance(leaf, MCPError) and leaf.code == CONNECTION_CLOSED:
+        text = "it closed the connection before the MCP handshake"
+    else:
+        text = str(leaf) or type(leaf).__name__
+    return f"{text}{said} [command: {command}]"
+
+
+def _leaf(error: BaseException) -> BaseException:
+    """The first real cause inside exception groups (not a cancellation)."""
+    while isinstance(error, BaseExceptionGroup):
+        inner = [e for e in error.exceptions if not isinstance(e, asyncio.CancelledError)]
+        error = (inner or list(error.exceptions))[0]
+    return error
+
+
+async def _exit_status(process: Any) -> int | None:
+    if process is None:
+        return None
+    try:
+        return int(await asyncio.wait_for(process.wait(), 1.0))
+    except Exception:  # still running (a handshake timeout), or already reaped elsewhere
+        code = getattr(process, "returncode", None)
+        return code if isinstance(code, int) else None
+
+
+def _http_reason(leaf: BaseException, definition: MCPServerDefinition) -> str:
+    response = getattr(leaf, "response", None)
+    status = getattr(response, "status_code", None)
+    if isinstance(status, int):
+        return f"it answered HTTP {status}"
+    if isinstance(leaf, TimeoutError | asyncio.TimeoutError):
+        return f"it did not answer within {definition.connect_timeout_seconds:g}s"
+    if "Connect" in type(leaf).__name__:
+        return f"cannot connect ({type(leaf).__name__}: {leaf})"
+    return str(leaf) or type(leaf).__name__
 
 
 _by_loop: dict[asyncio.AbstractEventLoop, MCPConnections] = {}
@@ -192,7 +349,12 @@ class ManagedMCPServer(MCPServer):
     """
 
     def __init__(self, definition: MCPServerDefinition) -> None:
-        super().__init__(require_approval=approval_policy(definition))
+        # The SDK asks the object the agent holds for `_meta`: every call names the principal.
+        super().__init__(
+            require_approval=approval_policy(definition),
+            failure_error_function=tool_error_message,  # names the tool and what failed
+            tool_meta_resolver=principal_meta,
+        )
         self.definition = definition
 
     @property

@@ -4,6 +4,10 @@
 runs through an `AgentOrchestrator` like `POST /runs`: the query's size limit, the agent's input
 guardrails, the session (optional `session_id`), a run id in the logs. A failure comes back as
 an MCP tool error naming what went wrong, never as a crash of the server.
+
+A call runs as the caller's principal: `principal_of` reads it from the transport's request
+(the API passes its authentication's); over stdio (`mcp serve`) it is `local`. Another
+principal's `session_id` fails as a session that is not stored.
 """
 
 from __future__ import annotations
@@ -13,14 +17,16 @@ import logging
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated, Any
 
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
 from agents_core._defaults import PROJECT_SLUG
-from agents_core.exceptions import AgentsCoreError
+from agents_core.exceptions import AgentsCoreError, ModelCallError
+from agents_core.observability.redaction import redact
 from agents_core.observability.run_log import new_run_id
 from agents_core.orchestrator import AgentOrchestrator
+from agents_core.principals import LOCAL, Principal
 from agents_core.registry.agent_registry import AgentDefinition, AgentRegistry, get_agent_registry
 from agents_core.utils.messages import to_text
 
@@ -28,6 +34,8 @@ logger = logging.getLogger(__name__)
 
 OrchestratorFactory = Callable[[str], AgentOrchestrator]
 AgentTool = Callable[..., Awaitable[str]]
+PrincipalOf = Callable[[Any], Principal]
+"""The principal of a call, from the transport's request (an HTTP request; None over stdio)."""
 
 Query = Annotated[str, Field(min_length=1, description="The question or task for the agent.")]
 SessionId = Annotated[
@@ -47,16 +55,21 @@ def agents_mcp_server(
     orchestrator: OrchestratorFactory | None = None,
     *,
     name: str = PROJECT_SLUG,
+    principal_of: PrincipalOf | None = None,
 ) -> MCPServer[Any]:
-    """An MCP server whose tools run the registered agents (input: query, session_id)."""
+    """An MCP server whose tools run the registered agents (input: query, session_id).
+
+    Each call runs as `principal_of(request)` (default: `local`, as over stdio).
+    """
     make = orchestrator or (lambda agent: AgentOrchestrator(default_agent=agent))
+    who = principal_of or _local
     with _logging_left_alone():
         server: MCPServer[Any] = MCPServer(
             name, instructions="Each tool runs one of the project's agents and returns its answer."
         )
     for definition in exposed_agents(registry):
         server.add_tool(
-            _agent_tool(definition.name, make),
+            _agent_tool(definition.name, make, who),
             name=definition.name,
             description=definition.description,
             structured_output=False,
@@ -64,13 +77,21 @@ def agents_mcp_server(
     return server
 
 
-def _agent_tool(agent: str, make: OrchestratorFactory) -> AgentTool:
-    async def run_agent(query: Query, session_id: SessionId = None) -> str:
+def _local(_request: Any) -> Principal:
+    return LOCAL
+
+
+def _agent_tool(agent: str, make: OrchestratorFactory, principal_of: PrincipalOf) -> AgentTool:
+    async def run_agent(query: Query, ctx: Context, session_id: SessionId = None) -> str:
         run_id = new_run_id()
         try:
-            outcome = await make(agent).run(query, {}, session_id=session_id, run_id=run_id)
+            principal = principal_of(ctx.request_context.request)
+            outcome = await make(agent).run(
+                query, {}, session_id=session_id, run_id=run_id, principal=principal
+            )
         except (AgentsCoreError, ValueError) as error:
-            raise ToolError(f"{type(error).__name__}: {error} (run {run_id})") from None
+            message = redact(f"{_error_code(error)}: {error}")
+            raise ToolError(f"{message} (run {run_id})") from None
         except Exception:  # the log has the details; the caller gets no internals
             logger.exception("MCP call of agent %r failed (run %s)", agent, run_id)
             raise ToolError(f"The agent {agent!r} failed unexpectedly (run {run_id}).") from None
@@ -99,3 +120,8 @@ def _logging_left_alone() -> Iterator[None]:
             root.removeHandler(handler)
             handler.close()
         root.setLevel(level)
+
+
+def _error_code(error: BaseException) -> str:
+    """A model fault's stable code (`model_timeout`...), else the error's class name."""
+    return f"model_{error.fault}" if isinstance(error, ModelCallError) else type(error).__name__

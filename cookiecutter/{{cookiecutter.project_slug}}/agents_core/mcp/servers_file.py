@@ -6,7 +6,8 @@
     args = ["-m", "agents_core.mcp.notes_server"]
 
 `${NAME}` in env, headers, url and args is replaced by the environment variable NAME, so
-tokens stay out of the file. A missing file declares no server.
+tokens stay out of the file; `${NAME:-default}` gives a default when NAME is not set. A missing
+file declares no server.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from agents_core.exceptions import ConfigurationError
 from agents_core.registry.mcp_server_registry import MCPServerDefinition
 
 _FIELDS = tuple(f.name for f in dataclasses.fields(MCPServerDefinition) if f.name != "name")
-_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _EXPANDED = ("env", "headers", "url", "args")
 
 
@@ -75,7 +76,9 @@ def _definition(path: Path, name: str, table: Any) -> MCPServerDefinition:
 
 def _expand(where: str, key: str, value: Any) -> Any:
     if isinstance(value, str):
-        return _VARIABLE.sub(lambda match: _variable(where, key, match.group(1)), value)
+        return _VARIABLE.sub(
+            lambda match: _variable(where, key, match.group(1), match.group(2)), value
+        )
     if isinstance(value, list):
         return [_expand(where, key, item) for item in value]
     if isinstance(value, dict):
@@ -83,8 +86,8 @@ def _expand(where: str, key: str, value: Any) -> Any:
     return value
 
 
-def _variable(where: str, key: str, name: str) -> str:
-    value = os.environ.get(name)
+def _variable(where: str, key: str, name: str, default: str | None = None) -> str:
+    value = os.environ.get(name, default)
     if value is None:
         raise ConfigurationError(
             f"{where}: {key} uses ${{{name}}}, but the environment variable {name} is not set."

@@ -12,6 +12,12 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from agents_core.observability.log_format import JsonFormatter, configure_logging
     from agents_core.observability.otel_processor import OpenTelemetryProcessor
+    from agents_core.observability.redaction import (
+        install_log_redaction,
+        redact,
+        register_secrets,
+        secrets_of,
+    )
     from agents_core.observability.run_log import (
         RUN_LOGGER,
         RunLogHooks,
@@ -27,6 +33,10 @@ _MODULES = {
     "JsonFormatter": "log_format",
     "configure_logging": "log_format",
     "OpenTelemetryProcessor": "otel_processor",
+    "install_log_redaction": "redaction",
+    "redact": "redaction",
+    "register_secrets": "redaction",
+    "secrets_of": "redaction",
     "RUN_LOGGER": "run_log",
     "RunLogHooks": "run_log",
     "current_run_id": "run_log",
@@ -44,11 +54,15 @@ __all__ = [
     "RunLogHooks",
     "configure_logging",
     "current_run_id",
+    "install_log_redaction",
     "install_trace_processors",
     "log_run",
     "log_tool_call",
     "new_run_id",
+    "redact",
+    "register_secrets",
     "sdk_trace_id",
+    "secrets_of",
 ]
 
 

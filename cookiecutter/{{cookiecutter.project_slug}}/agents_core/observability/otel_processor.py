@@ -31,6 +31,8 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
+from agents_core.observability.model_responses import take_model_call
+
 SYSTEM = "openai"
 RUN_ID_ATTRIBUTE = "agents_core.run_id"
 SESSION_ID_ATTRIBUTE = "session.id"
@@ -127,10 +129,16 @@ class OpenTelemetryProcessor(TracingProcessor):
         metadata = data.get("metadata") or {}
         if isinstance(metadata, dict) and metadata.get("session_id"):
             span.set_attribute(SESSION_ID_ATTRIBUTE, str(metadata["session_id"]))
+        if isinstance(metadata, dict):  # an orchestrator run's usage, all its agents together
+            for key in ("input_tokens", "output_tokens"):
+                if isinstance(metadata.get(key), int):
+                    span.set_attribute(f"gen_ai.usage.{key}", metadata[key])
         if isinstance(metadata, dict) and metadata.get("outcome"):
             span.set_attribute("agents_core.outcome", str(metadata["outcome"]))
-            if metadata["outcome"] != "ok":
+            if metadata["outcome"] not in ("ok", "paused"):
                 span.set_status(Status(StatusCode.ERROR, str(metadata["outcome"])))
+                # The fault's stable code (model_timeout...), else the error's class name.
+                span.set_attribute("error.type", str(metadata.get("error_type") or "_OTHER"))
         span.end()
 
     # -- spans -------------------------------------------------------------------------------------
@@ -144,7 +152,7 @@ class OpenTelemetryProcessor(TracingProcessor):
         context = otel_trace.set_span_in_context(parent) if parent is not None else None
         name, attributes = self._describe(span.span_data)
         otel_span = self._tracer.start_span(
-            name, context=context, kind=SpanKind.INTERNAL, attributes=attributes
+            name, context=context, kind=_kind(span.span_data), attributes=attributes
         )
         with self._lock:
             self._spans[span.span_id] = otel_span
@@ -162,11 +170,23 @@ class OpenTelemetryProcessor(TracingProcessor):
         if otel_span is None:
             return
         # Usage, outputs and results are known only at the end.
-        _, attributes = self._describe(span.span_data, ended=True)
+        name, attributes = self._describe(span.span_data, ended=True)
+        note = take_model_call(span.span_id)
+        if note is not None:  # what the model server said, the same way on both APIs
+            if note.request_model:
+                attributes.setdefault("gen_ai.request.model", note.request_model)
+                name = f"chat {attributes['gen_ai.request.model']}"
+            if note.response_model:
+                attributes["gen_ai.response.model"] = note.response_model
+            if note.response_id:
+                attributes["gen_ai.response.id"] = note.response_id
+        if attributes.get("gen_ai.operation.name") == "chat":
+            otel_span.update_name(name)  # the model is known only now on the Responses API
         otel_span.set_attributes(attributes)
         if span.error:
             otel_span.set_status(Status(StatusCode.ERROR, str(span.error.get("message", ""))))
-            otel_span.set_attribute("error.type", str(span.error.get("message", "error"))[:200])
+            fault = note.fault if note is not None else None
+            otel_span.set_attribute("error.type", fault or _error_type(span.error))
         otel_span.end()
 
     def shutdown(self, timeout: float = SHUTDOWN_TIMEOUT_S) -> None:
@@ -284,6 +304,23 @@ def _within(timeout: float, action: Callable[[], object]) -> bool:
     worker.start()
     worker.join(max(timeout, 0.0))
     return not worker.is_alive()
+
+
+def _kind(data: Any) -> SpanKind:
+    """CLIENT for calls to another service (model servers, MCP servers), else INTERNAL."""
+    if isinstance(data, GenerationSpanData | ResponseSpanData | MCPListToolsSpanData):
+        return SpanKind.CLIENT
+    if isinstance(data, FunctionSpanData) and data.mcp_data:
+        return SpanKind.CLIENT
+    return SpanKind.INTERNAL
+
+
+def _error_type(error: Any) -> str:
+    """`error.type` of a failed span without a model fault: `model_timeout` for the SDK's
+    deadline, else `_OTHER` (the conventions' value when no better one is known)."""
+    if "timeout" in json.dumps(error, default=str).lower():
+        return "model_timeout"
+    return "_OTHER"
 
 
 def _usage(usage: Any) -> dict[str, Any]:

@@ -45,8 +45,14 @@ def log_run(
     duration_s: float,
     outcome: str,
     error: str | None = None,
+    error_type: str | None = None,
+    input_tokens: int = 0,
+    output_tokens: int = 0,
 ) -> None:
-    """One line per run: `run <id> <outcome> ...`, with the fields as `extra` for JSON logs."""
+    """One line per run: `run <id> <outcome> ...`, with the fields as `extra` for JSON logs.
+
+    The model tokens are the run's usage as the models reported it (all its agents).
+    """
     fields: dict[str, Any] = {
         "event": "run",
         "run_id": run_id,
@@ -54,14 +60,22 @@ def log_run(
         "agent": agent,
         "duration_ms": round(duration_s * 1000, 1),
         "outcome": outcome,
+        "input_tokens": input_tokens,
+        "output_tokens": output_tokens,
+        "total_tokens": input_tokens + output_tokens,
     }
     trace_id = current_otel_trace_id()
     if trace_id is not None and trace_id != run_id:
         fields["trace_id"] = trace_id
+    if error_type:
+        fields["error_type"] = error_type  # a model fault's stable code, as every door names it
     if error:
         fields["error"] = error
-    # A run that waits for a human's approval is working as meant: not a warning.
-    level = logging.INFO if outcome in ("ok", "paused") else logging.WARNING
+    # A run that waits for a human's approval is working as meant: not a warning. A failed run
+    # is the one ERROR of a failure (a retried attempt that recovered is a WARNING).
+    level = {"ok": logging.INFO, "paused": logging.INFO, "error": logging.ERROR}.get(
+        outcome, logging.WARNING
+    )
     logger.log(level, _text(fields), extra={"fields": fields})
 
 

@@ -36,6 +36,10 @@ class MCPServerDefinition:
     """stdio: its arguments."""
     env: dict[str, str] = field(default_factory=dict)
     """stdio: extra environment variables (the server does not inherit the project's secrets)."""
+    inherit_env: list[str] | None = None
+    """stdio: names of the project's environment variables the server inherits when set;
+    None: the certificate and proxy variables (`agents_core.mcp.connections.INHERITED_ENV`),
+    [] none of them."""
     cwd: str | None = None
     """stdio: working directory (relative to the declaring file's folder); None: current one."""
     url: str | None = None
@@ -108,6 +112,13 @@ class MCPServerDefinition:
                 isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()
             ):
                 raise ConfigurationError(f"{where}: {label} must map names to strings.")
+        if self.inherit_env is not None and not (
+            isinstance(self.inherit_env, list)
+            and all(isinstance(n, str) and n for n in self.inherit_env)
+        ):
+            raise ConfigurationError(
+                f"{where}: inherit_env must be a list of environment variable names."
+            )
         if not isinstance(self.args, list) or not all(isinstance(a, str) for a in self.args):
             raise ConfigurationError(f"{where}: args must be a list of strings.")
         if not isinstance(self.optional, bool):

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import json
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast, overload
 
-from agents import FunctionTool, RunContextWrapper, Tool, function_tool
+from agents import FunctionTool, ModelBehaviorError, RunContextWrapper, Tool, function_tool
+from agents.tool import (
+    ToolOutputFileContent,
+    ToolOutputImage,
+    ToolOutputText,
+    resolve_function_tool_failure_error_function,
+    set_function_tool_failure_error_function,
+)
+from agents.tool import default_tool_error_function as _sdk_default_error
 
 from agents_core.registry._base import Registry
 
@@ -87,6 +97,86 @@ def sdk_needs_approval(
     return decide
 
 
+logger = logging.getLogger("agents_core.tools")
+
+
+class JsonText(str):
+    """A tool's result as the JSON text the model and the session get; `value` is the result
+    itself (stream events show it structured)."""
+
+    value: Any
+
+    def __new__(cls, value: Any) -> JsonText:
+        text = super().__new__(cls, json.dumps(value, ensure_ascii=False, default=str))
+        text.value = value
+        return text
+
+
+def tool_result_text(result: Any) -> Any:
+    """What the SDK gets from a tool: its own string (or the SDK's structured outputs) as is,
+    anything else as JSON (the SDK would send Python's repr: `{'a': 1}`)."""
+    if result is None or isinstance(result, str):
+        return result
+    structured = (ToolOutputText, ToolOutputImage, ToolOutputFileContent)
+    if isinstance(result, structured) or (
+        isinstance(result, dict) and isinstance(result.get("type"), str)
+    ):
+        return result
+    if (
+        isinstance(result, list | tuple)
+        and result
+        and all(isinstance(item, structured) for item in result)
+    ):
+        return result
+    dump = getattr(result, "model_dump", None)
+    return JsonText(dump(mode="json") if callable(dump) else result)
+
+
+def tool_error_message(context: RunContextWrapper[Any], error: Exception) -> str:
+    """What the model reads when a tool call fails: the tool's name and what was wrong, so it
+    can correct the call (the SDK's default names neither)."""
+    name = str(getattr(context, "tool_name", "") or "the tool")
+    text = " ".join(str(error).split())
+    if isinstance(error, ModelBehaviorError) and text.startswith("Invalid JSON input for tool"):
+        problem = text.split(":", 1)[1].strip() if ":" in text else "not a JSON object"
+        message = f"Tool {name!r} was called with invalid arguments: {problem[:600]}"
+        logger.info("tool %s: invalid arguments from the model", name)
+    else:
+        message = f"Tool {name!r} failed: {type(error).__name__}: {text[:600]}"
+        logger.info("tool %s failed: %s", name, type(error).__name__)
+    return f"{message}. Fix the arguments or try another way."
+
+
+class _JsonResults:
+    """The SDK's invoker of a function tool, with results as `tool_result_text` makes them.
+
+    Everything else (argument preparation, markers, rebinding on copies) is the SDK's own.
+    """
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    async def __call__(self, context: Any, arguments: str) -> Any:
+        return tool_result_text(await self._inner(context, arguments))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def __agents_bind_function_tool__(self, function_tool: FunctionTool) -> _JsonResults:
+        bind = getattr(self._inner, "__agents_bind_function_tool__", None)
+        return _JsonResults(bind(function_tool)) if callable(bind) else self
+
+
+def _checked(tool: FunctionTool) -> FunctionTool:
+    """A function tool whose results are JSON and whose errors name the tool and the problem."""
+    if isinstance(tool.on_invoke_tool, _JsonResults):
+        return tool
+    tool.on_invoke_tool = _JsonResults(tool.on_invoke_tool)  # in place: the tool stays itself
+    if resolve_function_tool_failure_error_function(tool) is _sdk_default_error:
+        set_function_tool_failure_error_function(tool, tool_error_message)
+    return tool
+
+
 def _as_tool(
     target: Any, name: str | None, description: str | None, needs_approval: NeedsApproval = False
 ) -> Tool:
@@ -99,13 +189,16 @@ def _as_tool(
             changes["description"] = description
         if approval is not False:
             changes["needs_approval"] = approval
-        return dataclasses.replace(target, **changes) if changes else target
+        return _checked(dataclasses.replace(target, **changes) if changes else target)
     if inspect.isfunction(target) or inspect.ismethod(target):
-        return function_tool(
-            target,
-            name_override=name,
-            description_override=description,
-            needs_approval=approval,
+        return _checked(
+            function_tool(
+                target,
+                name_override=name,
+                description_override=description,
+                needs_approval=approval,
+                failure_error_function=tool_error_message,
+            )
         )
     if isinstance(getattr(target, "name", None), str) and not callable(target):
         if approval is not False:

@@ -14,6 +14,8 @@ from agents_core.services.streaming import StreamingHelper
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+GENERAL = "general"
+"""The category of everything no route covers (the default agent's)."""
 
 
 @dataclass
@@ -39,6 +41,17 @@ class IntentRouter:
                 raise ValueError(f"No route for category {category!r}. Routes: {known}.")
             agent = self.default
         return self.registry.get(agent).name
+
+    def intent_of(self, category: str) -> str | None:
+        """The category `category` names as `route` reads it: a route's, or `general` (the
+        default agent's, as `describe` offers it); None for anything else (a model's
+        invention, which `route` sends to the default agent)."""
+        key = category.strip().lower()
+        if key in self.routes:
+            return key
+        if category in self.routes:
+            return category
+        return GENERAL if key == GENERAL and self.default is not None else None
 
     def categories(self) -> list[str]:
         return sorted(self.routes)

@@ -18,6 +18,8 @@ from agents import (
 )
 from pydantic import BaseModel, Field
 
+from agents_core.observability.redaction import redact, redact_value
+from agents_core.registry.tool_registry import JsonText
 from agents_core.utils.messages import to_text
 
 EventType = Literal[
@@ -165,7 +167,10 @@ class StreamingHelper:
     def emit_error(
         self, message: str, code: str = "error", agent: str | None = None, **details: Any
     ) -> StreamEvent:
-        return self.emit("error", agent, message=message, code=code, **details)
+        # Error events reach clients (SSE, WebSocket, CLI): no secret in them.
+        return self.emit(
+            "error", agent, message=redact(message), code=code, **redact_value(details)
+        )
 
     def emit_done(self, **data: Any) -> StreamEvent:
         return self.emit("done", **data)
@@ -207,6 +212,8 @@ class StreamingHelper:
                     call_id = _attr(raw, "call_id")
                     name = tool_names.get(str(call_id), "tool")
                     output = getattr(event.item, "output", None)
+                    if isinstance(output, JsonText):  # the result itself, not its JSON text
+                        output = output.value
                     self.emit_tool_result(name, output, call_id, current)
         if current is not None and (announce or current != first_agent):
             self.emit_agent_end(current, result.final_output)

@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 import uuid
 from collections.abc import AsyncIterator
 from typing import Protocol
 
 from agents_core.exceptions import SessionBusyError
+from agents_core.utils.tasks import cancel_and_wait, run_to_end
+
+logger = logging.getLogger("agents_core.session")
 
 LEASE_SECONDS = 15.0
 """How long a ticket lives without a refresh (its owner refreshes it every third of that)."""
@@ -67,35 +71,46 @@ async def ticket_lock(
         try:
             yield
         finally:
-            heartbeat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await heartbeat
+            await cancel_and_wait(heartbeat)
     finally:
-        # Shielded: a cancelled turn must still give the session to the next one.
-        await asyncio.shield(queue.drop_ticket(owner, ticket))
+        # To its end even when the turn is cancelled (then CancelledError goes on afterwards):
+        # the session is given to the next turn before the caller can close the store.
+        await run_to_end(_release(queue, session_id, owner, ticket))
+
+
+async def _release(queue: TicketQueue, session_id: str, owner: str, ticket: int) -> None:
+    try:
+        await queue.drop_ticket(owner, ticket)
+    finally:
         _release_event(session_id).set()
         _releases.pop(_loop_key(session_id), None)
 
 
 async def _take_ticket(queue: TicketQueue, owner: str, lease: float) -> tuple[int, bool]:
-    """`queue.take_ticket`; a ticket taken after the caller was cancelled is given back."""
+    """`queue.take_ticket`; a ticket taken after the caller was cancelled is given back.
+
+    Both run to their end before CancelledError goes on, so nothing is left running that
+    still uses the store.
+    """
     task = asyncio.ensure_future(queue.take_ticket(owner, lease))
     try:
         return await asyncio.shield(task)
     except asyncio.CancelledError:
-        task.add_done_callback(lambda done: _give_back(queue, owner, done))
+        try:
+            await run_to_end(_give_back(queue, owner, task))
+        except Exception:
+            logger.warning("Could not give back a cancelled turn's ticket", exc_info=True)
         raise
 
 
-_giving_back: set[asyncio.Future[None]] = set()
-
-
-def _give_back(queue: TicketQueue, owner: str, taken: asyncio.Future[tuple[int, bool]]) -> None:
-    if taken.cancelled() or taken.exception() is not None:
-        return
-    drop = asyncio.ensure_future(queue.drop_ticket(owner, taken.result()[0]))
-    _giving_back.add(drop)  # a reference until it is done
-    drop.add_done_callback(_giving_back.discard)
+async def _give_back(
+    queue: TicketQueue, owner: str, taking: asyncio.Future[tuple[int, bool]]
+) -> None:
+    try:
+        ticket, _first = await taking
+    except Exception:
+        return  # no ticket was taken
+    await queue.drop_ticket(owner, ticket)
 
 
 _releases: dict[str, asyncio.Event] = {}

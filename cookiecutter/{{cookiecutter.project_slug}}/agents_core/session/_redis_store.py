@@ -14,7 +14,6 @@ from agents.memory.session import _await_mutation
 from agents_core.session._lock import ticket_lock
 from agents_core.session._store import SessionMetadata, decode_item
 
-_FIELDS = ("created_at", "updated_at", "title", "user_id")
 _APPEND_SCRIPT = """
 for i = 1, 3 do
     local kind = redis.call('TYPE', KEYS[i]).ok
@@ -24,12 +23,13 @@ for i = 1, 3 do
 end
 redis.call('HSET', KEYS[1], 'session_id', ARGV[1])
 redis.call('HSETNX', KEYS[1], 'created_at', ARGV[2])
-local count = redis.call('RPUSH', KEYS[2], unpack(ARGV, 8))
+local count = redis.call('RPUSH', KEYS[2], unpack(ARGV, 9))
 redis.call('HSET', KEYS[1], 'updated_at', ARGV[2])
 redis.call('HSETNX', KEYS[3], 'created_at', ARGV[3])
 redis.call('HSET', KEYS[3], 'updated_at', ARGV[4])
 if ARGV[5] ~= '' then redis.call('HSET', KEYS[3], 'title', ARGV[6]) end
 if ARGV[7] ~= '' then redis.call('HSET', KEYS[3], 'user_id', ARGV[7]) end
+if ARGV[8] ~= '' then redis.call('HSETNX', KEYS[3], 'owner', ARGV[8]) end
 redis.call('ZADD', KEYS[4], ARGV[4], ARGV[1])
 return count
 """
@@ -94,6 +94,8 @@ class RedisStore(RedisSession):
             values["user_id"] = metadata.user_id
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.hsetnx(self._meta_key, "created_at", repr(metadata.created_at))
+            if metadata.owner is not None:  # the first owner stays
+                pipe.hsetnx(self._meta_key, "owner", metadata.owner)
             pipe.hset(self._meta_key, mapping=values)
             pipe.zadd(self._index_key, {self.session_id: metadata.updated_at})
             await pipe.execute()
@@ -111,6 +113,7 @@ class RedisStore(RedisSession):
             "" if title is None else "1",
             title or "",
             metadata.user_id or "",
+            metadata.owner or "",
             *serialized,
         ]
         keys = [self._session_key, self._messages_key, self._meta_key, self._index_key]
@@ -126,8 +129,14 @@ class RedisStore(RedisSession):
         raw = await self._redis.hgetall(self._meta_key)
         return _metadata(self.session_id, raw)
 
+    async def delete_metadata(self) -> None:
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.delete(self._meta_key)
+            pipe.zrem(self._index_key, self.session_id)
+            await pipe.execute()
+
     async def list_metadata(
-        self, *, user_id: str | None = None, limit: int = 100
+        self, *, user_id: str | None = None, owner: str | None = None, limit: int = 100
     ) -> list[SessionMetadata]:
         ids = [_text(i) for i in await self._redis.zrevrange(self._index_key, 0, -1)]
         found: list[SessionMetadata] = []
@@ -137,7 +146,11 @@ class RedisStore(RedisSession):
             hashes = await pipe.execute()
         for session_id, raw in zip(ids, hashes, strict=True):
             metadata = _metadata(session_id, raw)
-            if metadata and (user_id is None or metadata.user_id == user_id):
+            if (
+                metadata
+                and (user_id is None or metadata.user_id == user_id)
+                and (owner is None or metadata.owned_by(owner))
+            ):
                 found.append(metadata)
                 if len(found) >= limit:
                     break
@@ -202,4 +215,5 @@ def _metadata(session_id: str, raw: dict[Any, Any]) -> SessionMetadata | None:
         updated_at=float(fields.get("updated_at", fields["created_at"])),
         title=fields.get("title"),
         user_id=fields.get("user_id"),
+        owner=fields.get("owner"),
     )

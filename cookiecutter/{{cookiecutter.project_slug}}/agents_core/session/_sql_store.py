@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import time
@@ -11,15 +12,32 @@ from typing import Any
 from agents.extensions.memory.sqlalchemy_session import SQLAlchemySession
 from agents.items import TResponseInputItem
 from agents.memory.session import _await_mutation
-from sqlalchemy import Column, Float, String, Table, delete, func, insert, select, text
+from sqlalchemy import (
+    Column,
+    Float,
+    String,
+    Table,
+    and_,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from agents_core.exceptions import SessionBusyError
+from agents_core.principals import LOCAL_PRINCIPAL_ID
 from agents_core.session._store import SessionMetadata, decode_item
+from agents_core.utils.tasks import run_to_end
 
 META_TABLE = "agents_core_sessions"
+
+_owner_column_added: set[str] = set()
+"""Database URLs whose metadata table this process has given the `owner` column."""
 
 
 class SQLStore(SQLAlchemySession):
@@ -42,6 +60,7 @@ class SQLStore(SQLAlchemySession):
             Column("updated_at", Float, nullable=False, index=True),
             Column("title", String, nullable=True),
             Column("user_id", String, nullable=True, index=True),
+            Column("owner", String, nullable=True, index=True),
         )
 
     @classmethod
@@ -49,6 +68,21 @@ class SQLStore(SQLAlchemySession):
         # Small pool: one session object serves one conversation.
         engine = create_async_engine(url, pool_size=2, max_overflow=4, pool_pre_ping=False)
         return cls(session_id, engine=engine)
+
+    async def _ensure_tables(self) -> None:
+        await super()._ensure_tables()
+        url = self.engine.url.render_as_string(hide_password=False)
+        if url in _owner_column_added:
+            return
+        async with self.engine.begin() as conn:
+            # A table created before sessions had owners gets the column (found once per process).
+            await conn.execute(
+                text(f"ALTER TABLE {META_TABLE} ADD COLUMN IF NOT EXISTS owner VARCHAR")
+            )
+            await conn.execute(
+                text(f"CREATE INDEX IF NOT EXISTS ix_{META_TABLE}_owner ON {META_TABLE} (owner)")
+            )
+        _owner_column_added.add(url)
 
     async def _deserialize_item(self, item: str) -> TResponseInputItem:
         return decode_item(item, self.session_id)
@@ -114,6 +148,7 @@ class SQLStore(SQLAlchemySession):
                         "updated": metadata.updated_at,
                         "title": metadata.title,
                         "user_id": metadata.user_id,
+                        "owner": metadata.owner,
                     },
                 )
                 return int(result.scalar_one())
@@ -132,10 +167,11 @@ class SQLStore(SQLAlchemySession):
             f"touched AS (UPDATE {sessions} SET updated_at = CURRENT_TIMESTAMP "
             "WHERE session_id = :sid), "
             f"meta AS (INSERT INTO {META_TABLE} (session_id, created_at, updated_at, title, "
-            "user_id) VALUES (:sid, :created, :updated, :title, :user_id) "
+            "user_id, owner) VALUES (:sid, :created, :updated, :title, :user_id, :owner) "
             "ON CONFLICT (session_id) DO UPDATE SET updated_at = excluded.updated_at, "
             f"title = COALESCE(excluded.title, {META_TABLE}.title), "
-            f"user_id = COALESCE(excluded.user_id, {META_TABLE}.user_id)) "
+            f"user_id = COALESCE(excluded.user_id, {META_TABLE}.user_id), "
+            f"owner = COALESCE({META_TABLE}.owner, excluded.owner)) "
             f"SELECT (SELECT count(*) FROM {messages} WHERE session_id = :sid) "
             "+ (SELECT count(*) FROM added)"
         )
@@ -148,6 +184,7 @@ class SQLStore(SQLAlchemySession):
             updated_at=metadata.updated_at,
             title=metadata.title,
             user_id=metadata.user_id,
+            owner=metadata.owner,
         )
         return statement.on_conflict_do_update(
             index_elements=[meta.c.session_id],
@@ -155,6 +192,7 @@ class SQLStore(SQLAlchemySession):
                 "updated_at": statement.excluded.updated_at,
                 "title": func.coalesce(statement.excluded.title, meta.c.title),
                 "user_id": func.coalesce(statement.excluded.user_id, meta.c.user_id),
+                "owner": func.coalesce(meta.c.owner, statement.excluded.owner),  # first stays
             },
         )
 
@@ -162,18 +200,36 @@ class SQLStore(SQLAlchemySession):
         found = await self._select_metadata(self._meta.c.session_id == self.session_id, 1)
         return found[0] if found else None
 
+    async def delete_metadata(self) -> None:
+        await self._ensure_tables()
+        meta = self._meta
+        async with self._session() as sess, sess.begin():
+            await sess.execute(delete(meta).where(meta.c.session_id == self.session_id))
+
     async def list_metadata(
-        self, *, user_id: str | None = None, limit: int = 100
+        self, *, user_id: str | None = None, owner: str | None = None, limit: int = 100
     ) -> list[SessionMetadata]:
         meta = self._meta
-        condition = meta.c.user_id == user_id if user_id is not None else None
-        return await self._select_metadata(condition, limit)
+        conditions = []
+        if user_id is not None:
+            conditions.append(meta.c.user_id == user_id)
+        if owner is not None:
+            owned = meta.c.owner == owner
+            if owner == LOCAL_PRINCIPAL_ID:  # sessions written before owners are local's
+                owned = or_(owned, meta.c.owner.is_(None))
+            conditions.append(owned)
+        return await self._select_metadata(and_(*conditions) if conditions else None, limit)
 
     async def _select_metadata(self, condition: Any, limit: int) -> list[SessionMetadata]:
         await self._ensure_tables()
         meta = self._meta
         query = select(
-            meta.c.session_id, meta.c.created_at, meta.c.updated_at, meta.c.title, meta.c.user_id
+            meta.c.session_id,
+            meta.c.created_at,
+            meta.c.updated_at,
+            meta.c.title,
+            meta.c.user_id,
+            meta.c.owner,
         )
         if condition is not None:
             query = query.where(condition)
@@ -185,37 +241,63 @@ class SQLStore(SQLAlchemySession):
     @contextlib.asynccontextmanager
     async def lock(self, wait: float) -> AsyncIterator[None]:
         key = {"key": f"agents_core:turn:{self.session_id}"}
-        lock_sql = text("SELECT pg_advisory_lock(hashtextextended(:key, 0))")
         start = time.monotonic()
-        async with self.engine.connect() as conn:
-            try:
-                async with conn.begin():
-                    # PostgreSQL queues waiters of one advisory lock in arrival order.
-                    await conn.execute(
-                        text("SELECT set_config('lock_timeout', :ms, true)"),
-                        {"ms": f"{max(1, int(wait * 1000))}ms"},
-                    )
-                    await conn.execute(lock_sql, key)
-            except DBAPIError as error:
-                if _is_lock_timeout(error):
-                    raise SessionBusyError(
-                        self.session_id, round(time.monotonic() - start, 3)
-                    ) from None
-                raise
-            try:
-                yield
-            finally:
-                try:
-                    unlock = text("SELECT pg_advisory_unlock(hashtextextended(:key, 0))")
-                    await conn.execute(unlock, key)
-                    await conn.commit()
-                except BaseException:
-                    # A connection that may still hold the lock never goes back to the pool.
-                    await conn.invalidate()
-                    raise
+        conn = await run_to_end(self.engine.connect().start())
+        taking = asyncio.ensure_future(_take_lock(conn, key, wait))
+        try:
+            await asyncio.shield(taking)
+        except asyncio.CancelledError:
+            # Cancelled while waiting: the connection is dropped (its server session ends, and
+            # with it the wait and any lock), to its end before CancelledError goes on.
+            await run_to_end(_drop(conn, taking))
+            raise
+        except DBAPIError as error:
+            await run_to_end(conn.close())
+            if _is_lock_timeout(error):
+                waited = round(time.monotonic() - start, 3)
+                raise SessionBusyError(self.session_id, waited) from None
+            raise
+        except BaseException:
+            await run_to_end(_unlock(conn, key))
+            raise
+        try:
+            yield
+        finally:
+            await run_to_end(_unlock(conn, key))
 
     async def aclose(self) -> None:
         await self.engine.dispose()
+
+
+async def _take_lock(conn: Any, key: dict[str, str], wait: float) -> None:
+    async with conn.begin():
+        # PostgreSQL queues waiters of one advisory lock in arrival order.
+        await conn.execute(
+            text("SELECT set_config('lock_timeout', :ms, true)"),
+            {"ms": f"{max(1, int(wait * 1000))}ms"},
+        )
+        await conn.execute(text("SELECT pg_advisory_lock(hashtextextended(:key, 0))"), key)
+
+
+async def _drop(conn: Any, taking: asyncio.Future[None]) -> None:
+    try:
+        await conn.invalidate()
+    finally:
+        await asyncio.gather(taking, return_exceptions=True)
+        await conn.close()
+
+
+async def _unlock(conn: Any, key: dict[str, str]) -> None:
+    """Release the advisory lock and give the connection back (or drop it if that fails)."""
+    try:
+        await conn.execute(text("SELECT pg_advisory_unlock(hashtextextended(:key, 0))"), key)
+        await conn.commit()
+    except BaseException:
+        # A connection that may still hold the lock never goes back to the pool.
+        await conn.invalidate()
+        raise
+    finally:
+        await conn.close()
 
 
 def _is_lock_timeout(error: DBAPIError) -> bool:

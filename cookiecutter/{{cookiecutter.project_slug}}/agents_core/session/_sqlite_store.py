@@ -13,6 +13,7 @@ from agents.items import TResponseInputItem
 from agents.memory import SQLiteSession
 from agents.memory.session import _await_mutation
 
+from agents_core.principals import LOCAL_PRINCIPAL_ID
 from agents_core.session._lock import ticket_lock
 from agents_core.session._sqlite_databases import (
     SQLiteDatabase,
@@ -21,6 +22,9 @@ from agents_core.session._sqlite_databases import (
 )
 from agents_core.session._sqlite_tables import LOCK_TABLE, META_TABLE, create_tables
 from agents_core.session._store import SessionMetadata, decode_item
+from agents_core.utils.tasks import run_to_end
+
+_COLUMNS = "session_id, created_at, updated_at, title, user_id, owner"
 
 
 class SQLiteStore(SQLiteSession):
@@ -73,7 +77,9 @@ class SQLiteStore(SQLiteSession):
                 conn.commit()
                 return result
 
-        return await asyncio.to_thread(call)
+        # To its end even if the caller is cancelled: no thread goes on using the connection
+        # after the caller has closed the store.
+        return await run_to_end(asyncio.to_thread(call))
 
     async def get_items(self, limit: int | None = None) -> list[TResponseInputItem]:
         # Same query as the SDK, but an undecodable row is logged, not skipped silently.
@@ -133,21 +139,24 @@ class SQLiteStore(SQLiteSession):
         return int(await _await_mutation(self._run(work)))
 
     async def load_metadata(self) -> SessionMetadata | None:
-        sql = (
-            "SELECT session_id, created_at, updated_at, title, user_id "
-            f"FROM {META_TABLE} WHERE session_id = ?"
-        )
+        sql = f"SELECT {_COLUMNS} FROM {META_TABLE} WHERE session_id = ?"
         row = await self._run(lambda conn: conn.execute(sql, (self.session_id,)).fetchone())
         return SessionMetadata(*row) if row else None
 
+    async def delete_metadata(self) -> None:
+        sql = f"DELETE FROM {META_TABLE} WHERE session_id = ?"
+        await self._run(lambda conn: conn.execute(sql, (self.session_id,)))
+
     async def list_metadata(
-        self, *, user_id: str | None = None, limit: int = 100
+        self, *, user_id: str | None = None, owner: str | None = None, limit: int = 100
     ) -> list[SessionMetadata]:
         sql = (
-            "SELECT session_id, created_at, updated_at, title, user_id FROM "
-            f"{META_TABLE} WHERE (? IS NULL OR user_id = ?) ORDER BY updated_at DESC LIMIT ?"
+            f"SELECT {_COLUMNS} FROM {META_TABLE} WHERE (? IS NULL OR user_id = ?) "
+            "AND (? IS NULL OR owner = ? OR (owner IS NULL AND ? = ?)) "
+            "ORDER BY updated_at DESC LIMIT ?"
         )
-        rows = await self._run(lambda conn: conn.execute(sql, (user_id, user_id, limit)).fetchall())
+        args = (user_id, user_id, owner, owner, owner, LOCAL_PRINCIPAL_ID, limit)
+        rows = await self._run(lambda conn: conn.execute(sql, args).fetchall())
         return [SessionMetadata(*row) for row in rows]
 
     # -- the turn lock: a ticket queue in the same database file ---------------------------------
@@ -199,18 +208,21 @@ class SQLiteStore(SQLiteSession):
 
 
 def _upsert_metadata(conn: sqlite3.Connection, metadata: SessionMetadata) -> None:
-    """Insert or update a session's metadata row (created_at is kept from the first save)."""
+    """Insert or update a session's metadata row (created_at and owner kept from the first save)."""
     conn.execute(
-        f"INSERT INTO {META_TABLE} (session_id, created_at, updated_at, title, user_id) "
-        "VALUES (?, ?, ?, ?, ?) ON CONFLICT(session_id) DO UPDATE SET "
+        f"INSERT INTO {META_TABLE} ({_COLUMNS}) "
+        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(session_id) DO UPDATE SET "
         "updated_at = excluded.updated_at, "
         f"title = COALESCE(excluded.title, {META_TABLE}.title), "
-        f"user_id = COALESCE(excluded.user_id, {META_TABLE}.user_id)",
+        f"user_id = COALESCE(excluded.user_id, {META_TABLE}.user_id), "
+        # The first owner stays: a session is never handed to another principal.
+        f"owner = COALESCE({META_TABLE}.owner, excluded.owner)",
         (
             metadata.session_id,
             metadata.created_at,
             metadata.updated_at,
             metadata.title,
             metadata.user_id,
+            metadata.owner,
         ),
     )

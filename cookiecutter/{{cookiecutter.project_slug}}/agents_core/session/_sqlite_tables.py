@@ -12,7 +12,13 @@ def create_tables(conn: sqlite3.Connection) -> None:
     """Create the metadata and turn-lock tables if missing (the caller commits)."""
     conn.execute(
         f"CREATE TABLE IF NOT EXISTS {META_TABLE} (session_id TEXT PRIMARY KEY, "
-        "created_at REAL NOT NULL, updated_at REAL NOT NULL, title TEXT, user_id TEXT)"
+        "created_at REAL NOT NULL, updated_at REAL NOT NULL, title TEXT, user_id TEXT, owner TEXT)"
+    )
+    columns = {row[1] for row in conn.execute(f"PRAGMA table_info({META_TABLE})")}
+    if "owner" not in columns:  # a database written before sessions had owners
+        conn.execute(f"ALTER TABLE {META_TABLE} ADD COLUMN owner TEXT")
+    conn.execute(
+        f"CREATE INDEX IF NOT EXISTS idx_{META_TABLE}_owner ON {META_TABLE} (owner, updated_at)"
     )
     conn.execute(
         f"CREATE INDEX IF NOT EXISTS idx_{META_TABLE}_user ON {META_TABLE} (user_id, updated_at)"

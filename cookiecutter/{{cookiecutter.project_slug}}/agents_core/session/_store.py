@@ -12,6 +12,7 @@ from typing import Protocol, runtime_checkable
 from agents.items import TResponseInputItem
 from agents.memory import SessionABC
 
+from agents_core.principals import LOCAL_PRINCIPAL_ID
 from agents_core.session._lock import local_lock
 
 logger = logging.getLogger("agents_core.session")
@@ -28,6 +29,14 @@ class SessionMetadata:
     """Seconds since the epoch of the last write."""
     title: str | None = None
     user_id: str | None = None
+    owner: str | None = None
+    """Id of the principal that created the session (None: written before owners, `local`'s).
+
+    Set by the first write and never changed afterwards."""
+
+    def owned_by(self, owner: str | None) -> bool:
+        """True when `owner` (a principal id) owns this session (None-owned ones are `local`'s)."""
+        return (self.owner or LOCAL_PRINCIPAL_ID) == owner
 
 
 @runtime_checkable
@@ -48,10 +57,16 @@ class SessionStore(Protocol):
 
     async def load_metadata(self) -> SessionMetadata | None: ...
 
+    async def delete_metadata(self) -> None:
+        """Forget the metadata: the session leaves `list_metadata`."""
+
     async def list_metadata(
-        self, *, user_id: str | None = None, limit: int = 100
+        self, *, user_id: str | None = None, owner: str | None = None, limit: int = 100
     ) -> list[SessionMetadata]:
-        """Metadata of every session in this store, most recently updated first."""
+        """Metadata of every session in this store, most recently updated first.
+
+        `owner` keeps the sessions of that principal id (those without an owner are `local`'s).
+        """
 
     def lock(self, wait: float) -> contextlib.AbstractAsyncContextManager[None]:
         """Hold the session's turn lock (across processes where the store allows it).
@@ -107,18 +122,31 @@ class MemoryStore:
 
     async def save_metadata(self, metadata: SessionMetadata) -> None:
         created = self._metadata.created_at if self._metadata else metadata.created_at
+        owner = self._metadata.owner if self._metadata else None
         self._metadata = SessionMetadata(
-            metadata.session_id, created, metadata.updated_at, metadata.title, metadata.user_id
+            metadata.session_id,
+            created,
+            metadata.updated_at,
+            metadata.title,
+            metadata.user_id,
+            owner or metadata.owner,
         )
 
     async def load_metadata(self) -> SessionMetadata | None:
         return self._metadata
 
+    async def delete_metadata(self) -> None:
+        self._metadata = None
+
     async def list_metadata(
-        self, *, user_id: str | None = None, limit: int = 100
+        self, *, user_id: str | None = None, owner: str | None = None, limit: int = 100
     ) -> list[SessionMetadata]:
         found = [self._metadata] if self._metadata else []
-        return [m for m in found if user_id is None or m.user_id == user_id][:limit]
+        return [
+            m
+            for m in found
+            if (user_id is None or m.user_id == user_id) and (owner is None or m.owned_by(owner))
+        ][:limit]
 
     @contextlib.asynccontextmanager
     async def lock(self, wait: float) -> AsyncIterator[None]:

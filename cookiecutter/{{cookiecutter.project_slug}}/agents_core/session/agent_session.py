@@ -17,11 +17,13 @@ from agents.items import TResponseInputItem
 from agents.memory import SessionABC, SessionSettings
 
 from agents_core.config import get_settings
-from agents_core.exceptions import InvalidSessionIdError
+from agents_core.exceptions import InvalidSessionIdError, SessionNotFound
+from agents_core.principals import LOCAL, LOCAL_PRINCIPAL_ID, Principal
 from agents_core.session._store import AppendingStore, MemoryStore, SessionMetadata, SessionStore
 from agents_core.session.backends import open_store
 from agents_core.session.turn import SessionTurn
 from agents_core.utils.messages import assistant_message, item_role, item_text, item_type, to_text
+from agents_core.utils.tasks import run_to_end
 
 if TYPE_CHECKING:
     from agents_core.core.runner import AgentRunner
@@ -29,6 +31,15 @@ if TYPE_CHECKING:
 SUMMARY_PREFIX = "Summary of the earlier conversation:"
 
 SESSION_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
+
+TITLE_CHARS = 80
+"""A session's title is the start of its first message, cut to this many characters."""
+
+
+def title_of(message: str) -> str:
+    """The title of a conversation that starts with `message`: its words on one line, cut."""
+    words = " ".join(message.split())
+    return words if len(words) <= TITLE_CHARS else words[: TITLE_CHARS - 1].rstrip() + "…"
 
 
 def validate_session_id(session_id: str) -> str:
@@ -57,6 +68,10 @@ class AgentSession(SessionABC):
 
     `turn()` runs one turn under the session's lock (across processes) and stores it whole or
     not at all; the orchestrator runs every turn that way.
+
+    `owner` is the id of the principal the session is created for; it is stored by the first
+    write and never changes. `authorize(principal)` raises SessionNotFound when the stored
+    session belongs to another principal (role admin may use every session).
     """
 
     def __init__(
@@ -71,6 +86,7 @@ class AgentSession(SessionABC):
         clean_structured_outputs: bool = True,
         title: str | None = None,
         user_id: str | None = None,
+        owner: str | None = None,
     ) -> None:
         settings = get_settings()
         self.session_id = validate_session_id(
@@ -86,6 +102,10 @@ class AgentSession(SessionABC):
             self.metadata["title"] = title
         if user_id is not None:
             self.metadata["user_id"] = validate_session_id(user_id)
+        if owner is not None:
+            self.metadata["owner"] = owner
+        self._authorized: str | None = None
+        """Id of the principal found allowed on the stored session (ownership never changes)."""
         self.clean_structured_outputs = clean_structured_outputs
         if backend is not None:
             self._store: SessionStore = MemoryStore(backend, self.session_id)
@@ -142,19 +162,29 @@ class AgentSession(SessionABC):
 
     @contextlib.asynccontextmanager
     async def turn(
-        self, query: str | None = None, *, wait_seconds: float | None = None
+        self,
+        query: str | None = None,
+        *,
+        wait_seconds: float | None = None,
+        principal: Principal | None = None,
     ) -> AsyncIterator[SessionTurn]:
         """Hold the session for one turn; store the turn when the block ends without error.
 
         Turns on one session id wait for each other in arrival order, across processes (the
         store's own lock). After `wait_seconds` (SESSION_LOCK_TIMEOUT_SECONDS by default)
         of waiting it raises SessionBusyError. `query` becomes the turn's user message.
+        With `principal`, the session's owner is checked under the lock (`authorize`): of two
+        principals creating one new session id at once, the second gets SessionNotFound.
         """
         wait = get_settings().session_lock_timeout_seconds if wait_seconds is None else wait_seconds
         if wait <= 0:
             raise ValueError(f"wait_seconds must be positive, got {wait}")
         async with self._store.lock(wait):
+            if principal is not None and self._authorized != principal.id:
+                await self.authorize(principal)
             history = await self.get_items()
+            if not history and query and "title" not in self.metadata:
+                self.metadata["title"] = title_of(query)  # a conversation's first message
             readable = _readable if self.clean_structured_outputs else None
             turn = SessionTurn(self.session_id, history, query, readable=readable)
             yield turn
@@ -176,6 +206,11 @@ class AgentSession(SessionABC):
     async def clear_session(self) -> None:
         await self._backend.clear_session()
         self._count = 0
+
+    async def delete(self) -> None:
+        """Forget the session: its items and its metadata (it leaves `list_sessions()`)."""
+        await self.clear_session()
+        await self._store.delete_metadata()
 
     def needs_summarization(self) -> bool:
         """True when the history has reached `summarize_after` items (as of the last access)."""
@@ -221,15 +256,42 @@ class AgentSession(SessionABC):
             await self._store.save_metadata(self._metadata_record())
             return summary
 
+    async def authorize(self, principal: Principal) -> SessionMetadata | None:
+        """Raise SessionNotFound unless `principal` may use this session; its stored metadata.
+
+        A session with nothing stored is new: it becomes `principal`'s at its first write
+        (unless an `owner` was given). Items stored without metadata (written by the SDK
+        directly) and metadata without an owner belong to `local`.
+        """
+        stored = await self._store.load_metadata()
+        if stored is None:
+            if await self._store.count() == 0:
+                self.metadata.setdefault("owner", principal.id)
+                return None
+            owner = None
+        else:
+            owner = stored.owner
+        if not principal.may_access(owner):
+            raise SessionNotFound(self.session_id)
+        self.metadata["owner"] = owner or LOCAL_PRINCIPAL_ID  # an admin's write keeps the owner
+        self._authorized = principal.id
+        return stored
+
+    async def exists(self) -> bool:
+        """True when anything (items or metadata) is stored under this session id."""
+        return await self._store.load_metadata() is not None or await self._store.count() > 0
+
     def _metadata_record(self) -> SessionMetadata:
         title = self.metadata.get("title")
         user_id = self.metadata.get("user_id")
+        owner = self.metadata.get("owner")
         return SessionMetadata(
             session_id=self.session_id,
             created_at=float(self.metadata["created_at"]),
             updated_at=float(self.metadata.get("updated_at", self.metadata["created_at"])),
             title=None if title is None else str(title),
             user_id=None if user_id is None else str(user_id),
+            owner=None if owner is None else str(owner),
         )
 
     async def load_metadata(self) -> SessionMetadata | None:
@@ -249,8 +311,11 @@ class AgentSession(SessionABC):
         await self._store.save_metadata(self._metadata_record())
 
     async def aclose(self) -> None:
-        """Release the backend's connections (the session's history stays stored)."""
-        await self._store.aclose()
+        """Release the backend's connections (the session's history stays stored).
+
+        Runs to its end even if the caller is cancelled meanwhile (CancelledError afterwards).
+        """
+        await run_to_end(self._store.aclose())
 
     def close(self) -> None:
         """Close a SQLite backend synchronously; use `aclose()` for any backend."""
@@ -260,18 +325,48 @@ class AgentSession(SessionABC):
 
 
 async def list_sessions(
-    url: str | None = None, *, user_id: str | None = None, limit: int = 100
+    url: str | None = None,
+    *,
+    user_id: str | None = None,
+    limit: int = 100,
+    principal: Principal = LOCAL,
 ) -> list[SessionMetadata]:
-    """Metadata of the sessions stored at `url` (SESSION_URL by default), newest first."""
+    """Metadata of `principal`'s sessions stored at `url` (SESSION_URL by default), newest
+    first; every principal's for role admin."""
     if user_id is not None:
         validate_session_id(user_id)
     if not 1 <= limit <= 10_000:
         raise ValueError(f"limit must be between 1 and 10000, got {limit}")
+    owner = None if principal.is_admin else principal.id
     store = open_store("_list", url or get_settings().resolved_session_url)
     try:
-        return await store.list_metadata(user_id=user_id, limit=limit)
+        return await store.list_metadata(user_id=user_id, owner=owner, limit=limit)
     finally:
         await store.aclose()
+
+
+async def read_session(
+    session_id: str, *, principal: Principal = LOCAL, url: str | None = None
+) -> list[TResponseInputItem]:
+    """The stored history of a session of `principal`'s; SessionNotFound when nothing is
+    stored under the id or it is another principal's (the two are not told apart)."""
+    async with AgentSession(session_id, url=url) as session:
+        if not await session.exists():
+            raise SessionNotFound(session_id)
+        await session.authorize(principal)
+        return await session.get_items()
+
+
+async def delete_session(
+    session_id: str, *, principal: Principal = LOCAL, url: str | None = None
+) -> None:
+    """Delete a session of `principal`'s: its history and its metadata (it leaves
+    `list_sessions()`, and its id is free again); SessionNotFound as `read_session`."""
+    async with AgentSession(session_id, url=url) as session:
+        if not await session.exists():
+            raise SessionNotFound(session_id)
+        await session.authorize(principal)
+        await session.delete()
 
 
 def _trim(items: list[TResponseInputItem], max_items: int) -> list[TResponseInputItem]:

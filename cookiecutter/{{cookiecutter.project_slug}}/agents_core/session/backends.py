@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from agents_core.exceptions import ConfigurationError
+from agents_core.observability.redaction import redact
 from agents_core.session._store import SessionStore
 
 SUPPORTED_SCHEMES = ("sqlite", "redis", "rediss", "postgresql", "postgres")
@@ -49,15 +50,6 @@ def asyncpg_url(url: str) -> str:
     if base not in ("postgresql", "postgres") or not rest:
         raise ConfigurationError(f"Invalid PostgreSQL session URL: {redact(url)!r}")
     return f"postgresql+asyncpg://{rest}"
-
-
-def redact(url: str) -> str:
-    """The URL with its password replaced by `***` (for error messages and logs)."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return parts._replace(netloc=netloc).geturl()
 
 
 def _installed(module: str) -> bool:

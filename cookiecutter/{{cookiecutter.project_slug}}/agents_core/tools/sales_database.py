@@ -187,11 +187,17 @@ def ensure_sales_database(path: Path | None = None) -> Path:
     return target
 
 
+_FIRST_DATE: Final = f"{YEAR:04d}-01-01"
+_LAST_DATE: Final = f"{YEAR:04d}-12-31"
+
+
 def schema_text() -> str:
     """A description of the sales table for the instructions of agents that write SQL."""
     return "\n".join(
         [
-            f"SQLite table `sales`: one row per order, {ROW_COUNT} orders placed in {YEAR}.",
+            f"SQLite table `sales`: one row per order, {ROW_COUNT} orders placed in {YEAR}, "
+            f"from {_FIRST_DATE} to {_LAST_DATE} (the data's last date: 'last month' or 'last "
+            "quarter' means the last one in the data).",
             "Columns:",
             "- id INTEGER PRIMARY KEY: order number, 1 to " + str(ROW_COUNT),
             f"- order_date TEXT: ISO date 'YYYY-MM-DD', e.g. '{YEAR}-03-14'; "

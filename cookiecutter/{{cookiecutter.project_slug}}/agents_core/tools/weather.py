@@ -1,7 +1,8 @@
-"""Sample tool: the current weather of a city, from Open-Meteo (free, no API key).
+"""Sample tool: the weather of a city today or on a coming day, from Open-Meteo (free, no key).
 
 Open-Meteo's geocoding API turns the city name into coordinates, then its forecast API gives
-the current conditions there. Every failure (network, timeout, HTTP error, unreadable answer,
+the current conditions there, or the daily forecast of a coming day (tomorrow, a weekday, a
+date within `FORECAST_DAYS`). Every failure (network, timeout, HTTP error, unreadable answer,
 unknown city) becomes ``{"error": ...}``: the model learns that no data is available instead of
 getting an exception, or a half-filled result it could paper over with invented numbers.
 """
@@ -24,6 +25,16 @@ CURRENT_VARIABLES = ("temperature_2m", "relative_humidity_2m", "wind_speed_10m",
 """Variables asked from the forecast API (`current=`); the answer repeats them by these names."""
 
 MAX_CITY_LENGTH = 100
+FORECAST_DAYS = 7
+"""Days of daily forecast asked for (today first): a `day` further away is refused."""
+DAILY_VARIABLES = (
+    "weather_code",
+    "temperature_2m_max",
+    "temperature_2m_min",
+    "precipitation_sum",
+    "precipitation_probability_max",
+)
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 # The WMO weather interpretation codes Open-Meteo documents for `weather_code`.
 WMO_WEATHER_CODES: dict[int, str] = {
@@ -128,6 +139,50 @@ class OpenMeteoClient:
                 return await self._fetch(client, name)
         except WeatherServiceError as exc:
             return {"error": str(exc)}
+
+    async def daily_forecast(self, city: str, day: str) -> dict[str, Any]:
+        """The forecast of `city` on `day` (tomorrow, a weekday or YYYY-MM-DD), or an error.
+
+        Returns:
+            city, country, date, day, conditions, temperature_max_c, temperature_min_c,
+            precipitation_mm, precipitation_probability_pct, timezone and source; or error.
+        """
+        name = " ".join(city.split())
+        if not name:
+            return {"error": "No city was given. Ask for a city name, e.g. Paris."}
+        if len(name) > MAX_CITY_LENGTH:
+            return {"error": f"The city name is longer than {MAX_CITY_LENGTH} characters."}
+        try:
+            if self._http_client is not None:
+                return await self._fetch_daily(self._http_client, name, day)
+            async with httpx.AsyncClient(timeout=self._timeout) as client:
+                return await self._fetch_daily(client, name, day)
+        except WeatherServiceError as exc:
+            return {"error": str(exc)}
+
+    async def _fetch_daily(self, client: httpx.AsyncClient, city: str, day: str) -> dict[str, Any]:
+        place = _parse_place(
+            city,
+            await self._get_json(
+                client,
+                self._geocoding_url,
+                {"name": city, "count": 1, "language": "en", "format": "json"},
+                city=city,
+            ),
+        )
+        forecast = await self._get_json(
+            client,
+            self._forecast_url,
+            {
+                "latitude": place["latitude"],
+                "longitude": place["longitude"],
+                "daily": ",".join(DAILY_VARIABLES),
+                "forecast_days": FORECAST_DAYS,
+                "timezone": "auto",
+            },
+            city=city,
+        )
+        return _parse_daily(place, forecast, day, city=city)
 
     async def _fetch(self, client: httpx.AsyncClient, city: str) -> dict[str, Any]:
         place = _parse_place(
@@ -266,6 +321,64 @@ def _parse_current(place: dict[str, Any], payload: Any, *, city: str) -> dict[st
     }
 
 
+def pick_day(dates: list[str], day: str) -> int | None:
+    """The index in `dates` (the forecast's days, today first) of `day`, or None."""
+    wanted = day.strip().lower()
+    if wanted in ("", "today", "now"):
+        return 0 if dates else None
+    if wanted == "tomorrow":
+        return 1 if len(dates) > 1 else None
+    if wanted in WEEKDAYS:
+        for index, text in enumerate(dates):
+            if datetime.fromisoformat(text).weekday() == WEEKDAYS.index(wanted):
+                return index
+        return None
+    return dates.index(wanted) if wanted in dates else None
+
+
+def _parse_daily(place: dict[str, Any], payload: Any, day: str, *, city: str) -> dict[str, Any]:
+    if not isinstance(payload, dict) or not isinstance(payload.get("daily"), dict):
+        raise _malformed(city, "no daily forecast")
+    daily: dict[str, Any] = payload["daily"]
+    dates = daily.get("time")
+    if not isinstance(dates, list) or not all(isinstance(d, str) for d in dates):
+        raise _malformed(city, "the forecast's dates are missing")
+    index = pick_day(dates, day)
+    if index is None:
+        return {
+            "error": f"There is no forecast for {day!r}: ask for today, tomorrow, a weekday or "
+            f"a date from {dates[0] if dates else '?'} to {dates[-1] if dates else '?'}."
+        }
+
+    def value(key: str) -> float:
+        series = daily.get(key)
+        if not isinstance(series, list) or len(series) <= index:
+            raise _malformed(city, f"{key} is missing")
+        return _number({key: series[index]}, key, city)
+
+    code = int(value("weather_code"))
+    result = {
+        **place,
+        "date": dates[index],
+        "day": day.strip().lower() or "today",
+        "conditions": describe_weather_code(code),
+        "temperature_max_c": value("temperature_2m_max"),
+        "temperature_min_c": value("temperature_2m_min"),
+        "precipitation_mm": value("precipitation_sum"),
+        "timezone": payload.get("timezone") if isinstance(payload.get("timezone"), str) else "",
+        "source": "Open-Meteo",
+    }
+    probabilities = daily.get("precipitation_probability_max")
+    chance = (
+        probabilities[index]
+        if isinstance(probabilities, list) and len(probabilities) > index
+        else None
+    )
+    if isinstance(chance, int | float) and not isinstance(chance, bool):
+        result["precipitation_probability_pct"] = chance
+    return result
+
+
 def _with_offset(local_time: str, utc_offset_seconds: Any) -> str:
     """'2025-11-24T14:45' + 3600 -> '2025-11-24T14:45:00+01:00' (unambiguous for the model)."""
     if isinstance(utc_offset_seconds, bool) or not isinstance(utc_offset_seconds, int):
@@ -290,20 +403,32 @@ def _injected_client(context: Any) -> httpx.AsyncClient | None:
 
 @register_tool(
     name="get_weather",
-    description="Get the current weather (temperature, conditions, humidity, wind) for a city",
+    description=(
+        "Get the weather for a city: now (temperature, conditions, humidity, wind), or the "
+        "forecast of a coming day (conditions, high and low, rain)"
+    ),
     category="api",
-    parameters_description="city (str): city name, e.g. Paris",
+    parameters_description=(
+        "city (str): city name, e.g. Paris; day (str): today (default), tomorrow, a weekday "
+        f"or a date YYYY-MM-DD within {FORECAST_DAYS} days"
+    ),
     returns_description=(
         "dict with city, country, temperature_c, humidity_pct, wind_kmh, conditions, "
-        "observed_at; or {'error': ...} when the service fails or the city is unknown"
+        "observed_at (today); or date, conditions, temperature_max_c, temperature_min_c, "
+        "precipitation_mm, precipitation_probability_pct (another day); or {'error': ...}"
     ),
 )
 @function_tool
-async def get_weather(ctx: RunContextWrapper[AgentContext], city: str) -> dict[str, Any]:
-    """Get the current weather for a city from Open-Meteo.
+async def get_weather(
+    ctx: RunContextWrapper[AgentContext], city: str, day: str = "today"
+) -> dict[str, Any]:
+    """Get the weather for a city from Open-Meteo: now, or the forecast of a coming day.
 
     Args:
         city: City name, e.g. Paris.
+        day: today (the current weather), tomorrow, a weekday such as friday, or YYYY-MM-DD.
     """
     client = OpenMeteoClient.from_settings(http_client=_injected_client(ctx.context))
-    return await client.current_weather(city)
+    if day.strip().lower() in ("", "today", "now"):
+        return await client.current_weather(city)
+    return await client.daily_forecast(city, day)

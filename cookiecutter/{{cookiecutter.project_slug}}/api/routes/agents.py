@@ -7,14 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path
 
 from agents_core.registry.agent_registry import AgentDefinition, get_agent_registry
-from api.deps import require_api_key
+from api.deps import require_principal
 from api.limits import MAX_NAME_CHARS
 from api.schemas import AgentInfo, ErrorResponse
 
 router = APIRouter(
     prefix="/agents",
     tags=["agents"],
-    dependencies=[Depends(require_api_key)],
+    dependencies=[Depends(require_principal)],
     responses={401: {"model": ErrorResponse}},
 )
 

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, FastAPI, Path, Response, status
 from pydantic import BaseModel, Field
 from starlette.requests import HTTPConnection
 
-from api.deps import require_api_key
+from api.deps import PrincipalDep, require_principal
 from api.errors import ApiError
 from api.limits import MAX_NAME_CHARS
 from api.schemas import ErrorResponse
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 router = APIRouter(
     prefix="/workflows",
     tags=["workflows"],
-    dependencies=[Depends(require_api_key)],
+    dependencies=[Depends(require_principal)],
     responses={401: {"model": ErrorResponse}},
 )
 
@@ -135,9 +135,12 @@ def list_workflows() -> list[WorkflowInfo]:
 
 
 @router.get("/runs/{flow_run_id}", responses={404: {"model": ErrorResponse}})
-async def read_workflow_run(flow_run_id: UUID, runner: RunnerDep) -> WorkflowRunState:
-    """A run's state; its result once completed, its error once failed (404 if unknown)."""
-    run = await runner.read(flow_run_id)
+async def read_workflow_run(
+    flow_run_id: UUID, runner: RunnerDep, principal: PrincipalDep
+) -> WorkflowRunState:
+    """A run's state; its result once completed, its error once failed (404 if unknown or
+    another principal's)."""
+    run = await runner.read(flow_run_id, principal)
     return WorkflowRunState(
         flow_run_id=run.flow_run_id,
         flow=run.flow,
@@ -169,9 +172,15 @@ def get_workflow(name: FlowName) -> WorkflowInfo:
     responses={code: {"model": ErrorResponse} for code in (404, 413, 422, 503)},
 )
 async def start_workflow_run(
-    name: FlowName, body: StartWorkflowRequest, runner: RunnerDep, response: Response
+    name: FlowName,
+    body: StartWorkflowRequest,
+    runner: RunnerDep,
+    response: Response,
+    principal: PrincipalDep,
 ) -> WorkflowRunStarted:
-    """Start a run in the background: 202 with its id; poll `status_url` for its state."""
+    """Start a run in the background: 202 with its id; poll `status_url` for its state.
+
+    The run is the caller's: others get 404 on it, and its agents act for the caller."""
     # The catalog imports Prefect (seconds, the first time): off the event loop.
     info = await asyncio.to_thread(_info, name)
     from workflows_core.catalog import InvalidParametersError
@@ -204,7 +213,7 @@ async def start_workflow_run(
             str(error),
             {"flow": info.name, "parameters": info.to_json()["parameters"]},
         ) from None
-    flow_run = await runner.start(info, values)
+    flow_run = await runner.start(info, values, principal)
     status_url = f"/workflows/runs/{flow_run.id}"
     response.headers["Location"] = status_url
     return WorkflowRunStarted(

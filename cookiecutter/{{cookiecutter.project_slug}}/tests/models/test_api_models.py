@@ -21,7 +21,7 @@ QUESTION = {"input": "What is 6 * 7?", "agent": "assistant"}
 @pytest.fixture
 async def client(model_server: ModelServer) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=create_app(ApiSettings()))
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
         yield client
 
 
@@ -94,7 +94,7 @@ async def test_ready_probes_the_model_server_when_asked(
     assert "model" not in response.json()["checks"]  # off by default
     model_server.configure(READY_CHECKS_MODEL="true")
     probing = httpx.ASGITransport(app=create_app(ApiSettings()))
-    async with httpx.AsyncClient(transport=probing, base_url="http://test") as ready_client:
+    async with httpx.AsyncClient(transport=probing, base_url="http://localhost") as ready_client:
         response = await ready_client.get("/ready")
         assert response.status_code == 200
         assert response.json()["checks"]["model"] == "ok"

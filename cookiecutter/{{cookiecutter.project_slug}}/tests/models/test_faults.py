@@ -7,13 +7,19 @@ whole or not at all); they hold once the orchestrator stores turns atomically.
 from __future__ import annotations
 
 import json
+import logging
+import socket
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from llmock.scenarios import Delay, Fail, Match, Reply, StreamFault, ToolFault
+from llmock.scenarios import Delay, Fail, Match, Reply, StreamFault, StreamFaultKind, ToolFault
 
 from agents_core.exceptions import ModelCallError
 from agents_core.llm import CHAT_COMPLETIONS_HINT
+from agents_core.llm.faults import FAULTS
 from agents_core.orchestrator import AgentOrchestrator, RoutingOrchestrator
 from agents_core.services.streaming import StreamEvent
 from agents_core.utils.messages import item_text
@@ -206,3 +212,171 @@ async def test_an_unknown_tool_goes_back_to_the_model(model_server: ModelServer)
     items = await session_items("unknown-tool")
     assert _roles(items)[0] == "user"
     assert _roles(items)[-1] == "assistant"
+
+
+# -- a stream that answers, then drops; a chunk that is not JSON ---------------------------------
+
+ANSWER = "The answer is forty-two, as the calculator says."
+
+
+@pytest.mark.parametrize("kind", ["disconnect", "malformed"])
+async def test_a_broken_stream_before_the_first_token_is_retried(
+    model_server: ModelServer, kind: StreamFaultKind, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Responses streams open with response.created and response.in_progress: a break after
+    # them is still before the first token.
+    after = 2 if model_server.api == "responses" else 0
+    model_server.script(Reply(text="lost"), StreamFault(kind, after_chunks=after))
+    model_server.script(Reply(text=ANSWER))
+    caplog.set_level(logging.INFO)
+    events = await _stream(AgentOrchestrator(), f"retried-{kind}")
+    (answer,) = [event for event in events if event.type == "answer"]
+    assert answer.data["text"] == ANSWER
+    assert not [event for event in events if event.type == "error"]
+    code = "model_interrupted" if kind == "disconnect" else "model_bad_response"
+    # One WARNING naming the attempt and the fault; no ERROR from anyone (the run succeeded).
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warnings == [f"model request attempt 1 of 3 failed ({code}); retrying"]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    items = await session_items(f"retried-{kind}")
+    assert _roles(items) == ["user", "assistant"]
+    assert item_text(items[-1]) == ANSWER
+
+
+@pytest.mark.parametrize("kind", ["disconnect", "malformed"])
+async def test_a_broken_stream_after_the_first_token_fails_the_turn(
+    model_server: ModelServer, kind: StreamFaultKind, caplog: pytest.LogCaptureFixture
+) -> None:
+    after = 6 if model_server.api == "responses" else 2  # a few text deltas in
+    model_server.script(Reply(text=ANSWER), StreamFault(kind, after_chunks=after))
+    caplog.set_level(logging.INFO)
+    events = await _stream(AgentOrchestrator(), f"broken-{kind}")
+    assert [event for event in events if event.type == "token"]  # tokens were shown
+    assert "answer" not in [event.type for event in events]
+    (error,) = [event for event in events if event.type == "error"]
+    fault = FAULTS["interrupted" if kind == "disconnect" else "bad_response"]
+    assert error.data["code"] == fault.code
+    assert fault.advice in error.data["message"]
+    assert "JSONDecodeError" not in error.data["message"].split(":")[0]
+    assert len(model_server.requests()) == 1  # not retried: tokens were already shown
+    assert await session_items(f"broken-{kind}") == []
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert [r.name for r in errors] == ["agents_core.runs"]  # one ERROR: the run's own line
+    assert not [r for r in caplog.records if r.exc_info and r.name.startswith("openai")]
+
+
+# -- other 4xx -----------------------------------------------------------------------------------
+
+
+async def test_another_4xx_is_refused_and_not_retried(model_server: ModelServer) -> None:
+    model_server.script(Fail(400, message="context length exceeded", times=None))
+    error = await _fails("refused")
+    assert (error.fault, error.status) == ("refused", 400)
+    assert "context length exceeded" in str(error)
+    assert len(model_server.requests()) == 1
+    assert await session_items("refused") == []
+
+
+# -- malformed tool arguments --------------------------------------------------------------------
+
+
+async def test_malformed_tool_arguments_tell_the_model_the_tool_and_the_problem(
+    model_server: ModelServer,
+) -> None:
+    model_server.script(ToolFault("malformed_arguments"))
+    await AgentOrchestrator().run(QUESTION, session_id="bad-arguments")
+    _, second = model_server.bodies()
+    sent = json.dumps(second)
+    assert "was called with invalid arguments" in sent
+    assert "An error occurred while running the tool" not in sent
+    items = await session_items("bad-arguments")
+    (output,) = [item for item in items if item.get("type") == "function_call_output"]
+    assert "Tool '" in output["output"]
+
+
+# -- a router category that names no agent -------------------------------------------------------
+
+
+@pytest.mark.usefixtures("math_agent")
+async def test_an_unknown_router_category_is_not_reported_as_the_intent(
+    model_server: ModelServer,
+) -> None:
+    invented = json.dumps({"category": "mock-category", "confidence": 0.9, "reasoning": "r"})
+    model_server.script(Reply(text=invented), Reply(text="42."))
+    outcome = await RoutingOrchestrator(synthesize=False).run(QUESTION)
+    assert (outcome["intent"], outcome["agent"], outcome["result"]) == (None, "assistant", "42.")
+    model_server.script(Reply(text=invented), Reply(text="42."))
+    events = await _stream(RoutingOrchestrator(synthesize=False), "invented")
+    statuses = [event.data["message"] for event in events if event.type == "status"]
+    assert "intent_router category 'mock-category' names no agent; using assistant" in statuses
+
+
+# -- what llmock cannot script: a body that is not JSON, a body cut short, no server at all -----
+
+
+class _Broken(BaseHTTPRequestHandler):
+    """Answers every request 200 with a body the test chose (`server.body`, `server.length`)."""
+
+    server: _BrokenServer
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        self.server.hits += 1
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(self.server.length or len(self.server.body)))
+        self.end_headers()
+        self.wfile.write(self.server.body)  # shorter than announced: the body is cut
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+class _BrokenServer(ThreadingHTTPServer):
+    def __init__(self, body: bytes, length: int | None = None) -> None:
+        super().__init__(("127.0.0.1", 0), _Broken)
+        self.body, self.length, self.hits = body, length, 0
+
+
+@pytest.fixture
+def broken_server(model_server: ModelServer) -> Iterator[_BrokenServer]:
+    server = _BrokenServer(b"<html>Gateway says hello</html>")
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    model_server.configure(
+        OPENAI_BASE_URL=f"http://127.0.0.1:{server.server_address[1]}/v1",
+        MODEL_MAX_RETRIES="1",
+    )
+    yield server
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+async def test_a_body_that_is_not_json_is_a_bad_response_and_retried(
+    broken_server: _BrokenServer,
+) -> None:
+    error = await _fails("not-json")
+    assert error.fault == "bad_response"
+    assert FAULTS["bad_response"].advice in str(error)
+    assert broken_server.hits == 2  # retried once (MODEL_MAX_RETRIES=1), like a 5xx
+    assert await session_items("not-json") == []
+
+
+async def test_a_body_cut_short_is_interrupted_and_retried(broken_server: _BrokenServer) -> None:
+    broken_server.body, broken_server.length = b'{"id": "x", "object": "chat.comp', 4096
+    error = await _fails("cut-body")
+    assert error.fault == "interrupted"
+    assert broken_server.hits == 2
+    assert await session_items("cut-body") == []
+
+
+async def test_no_server_at_all_is_unreachable(model_server: ModelServer) -> None:
+    with socket.socket() as probe:  # a port that was just free: nothing listens there
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    model_server.configure(OPENAI_BASE_URL=f"http://127.0.0.1:{port}/v1", MODEL_MAX_RETRIES="1")
+    error = await _fails("nobody")
+    assert error.fault == "unreachable"
+    assert "cannot reach the model server" in str(error)
+    assert await session_items("nobody") == []

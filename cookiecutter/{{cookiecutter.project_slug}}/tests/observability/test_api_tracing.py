@@ -54,7 +54,7 @@ def app(spans: InMemorySpanExporter) -> FastAPI:
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     # raise_app_exceptions=False: a 500 comes back as the response the server sends.
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
         yield client
 
 
@@ -201,3 +201,24 @@ async def test_a_refused_request_starts_no_run_and_names_none(client: httpx.Asyn
     response = await client.post("/runs", json={"input": "hi", "agent": "no_such_agent"})
     assert response.status_code == 404
     assert "X-Run-Id" not in response.headers
+
+
+async def test_health_and_readiness_probes_are_not_traced_by_default(
+    spans: InMemorySpanExporter, client: httpx.AsyncClient
+) -> None:
+    for path in ("/health", "/ready", "/health", "/ready"):
+        assert (await client.get(path)).status_code == 200
+    assert spans.get_finished_spans() == ()
+    await client.get("/agents")
+    assert [span.kind for span in spans.get_finished_spans()] == [SpanKind.SERVER]
+
+
+async def test_the_probes_are_traced_when_opentelemetry_is_told_so(
+    spans: InMemorySpanExporter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OTEL_PYTHON_FASTAPI_EXCLUDED_URLS", "")
+    transport = httpx.ASGITransport(app=create_app(ApiSettings()))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        assert (await client.get("/health")).status_code == 200
+    (probe,) = spans.get_finished_spans()
+    assert probe.kind is SpanKind.SERVER

@@ -101,7 +101,7 @@ def test_json_logs_carry_the_run_fields(caplog: pytest.LogCaptureFixture) -> Non
 
 @pytest.mark.parametrize(
     ("outcome", "level"),
-    [("ok", logging.INFO), ("paused", logging.INFO), ("error", logging.WARNING)],
+    [("ok", logging.INFO), ("paused", logging.INFO), ("error", logging.ERROR)],
 )
 def test_a_run_line_is_a_warning_only_when_the_run_went_wrong(
     caplog: pytest.LogCaptureFixture, outcome: str, level: int

@@ -15,7 +15,7 @@ LIMIT = 4_096
 @pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=create_app(ApiSettings(max_body_bytes=LIMIT)))
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
         yield client
 
 
@@ -69,7 +69,7 @@ async def test_a_long_identifier_is_refused_without_being_echoed(
 ) -> None:
     app = create_app(ApiSettings())  # default limit: the 100,000 characters fit in the body
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
         response = await client.request(method, path, json=body)
     assert response.status_code == 422
     assert len(response.content) < 2_000  # the refused value is not quoted back

@@ -32,6 +32,8 @@ class Served:
     pid: int
     url: str
     started: httpx.Response
+    start_seconds: float
+    """How long the workflow's start took (Prefect's import and local server start)."""
     health_seconds: list[float] = field(default_factory=list)
 
 
@@ -58,6 +60,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 
         prober = threading.Thread(target=probe)
         prober.start()
+        began = time.perf_counter()
         try:
             started = httpx.post(
                 f"{url}/workflows/agent-analysis/runs",
@@ -65,23 +68,28 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
                 timeout=180,
             )
         finally:
+            start_seconds = time.perf_counter() - began
             done.set()
             prober.join()
-        yield Served(process, process.pid, url, started, health)
+        yield Served(process, process.pid, url, started, start_seconds, health)
     finally:
         process.kill()
         process.wait(timeout=30)
         stop_group(process.pid)
 
 
-def test_health_answers_in_under_100_ms_while_a_workflow_starts(served: Served) -> None:
+def test_health_answers_at_once_while_a_workflow_starts(served: Served) -> None:
     assert served.started.status_code == 202, served.started.text
     assert len(served.health_seconds) > 10  # the start took a while: the probe ran meanwhile
-    # Before the fix the loop stalled for the whole import and server start (~14 s). Now the
-    # worker thread importing Prefect competes for the GIL (and for 2 cores with Prefect's
-    # server starting), which can hold a few answers for a few hundred milliseconds.
-    assert statistics.median(served.health_seconds) < 0.1
-    assert max(served.health_seconds) < 1.0
+    # Before the fix the loop stalled for the whole import and server start (~14 s): one
+    # answer took about as long as the start. Now the worker thread importing Prefect competes
+    # for the GIL (and for the cores with Prefect's server starting), which can hold a few
+    # answers for a while. The bounds are fractions of the start's own time, so that they hold
+    # on a loaded machine too, where everything (the start included) is slower; an absolute
+    # 1 s bound failed on a 2-core machine running other suites (issue 28).
+    start = served.start_seconds
+    assert statistics.median(served.health_seconds) < start / 40, (start, served.health_seconds)
+    assert max(served.health_seconds) < start / 4, (start, served.health_seconds)
 
 
 def test_sigterm_leaves_no_process_of_the_group(served: Served) -> None:

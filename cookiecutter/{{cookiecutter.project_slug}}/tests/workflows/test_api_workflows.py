@@ -41,7 +41,7 @@ def app(runner: WorkflowRunner) -> FastAPI:
 @pytest.fixture
 async def client(app: FastAPI, runner: WorkflowRunner) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
         yield client
     await runner.wait_all()  # no run outlives its test
 

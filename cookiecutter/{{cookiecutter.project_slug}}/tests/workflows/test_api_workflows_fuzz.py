@@ -23,10 +23,12 @@ from schemathesis.checks import not_a_server_error
 
 from api import ApiSettings, create_app
 from api.workflow_runs import WorkflowRunner, WorkflowSettings
-from tests.api_fuzzing import FUZZ_SETTINGS
+from tests.api_fuzzing import BASE_URL, FUZZ_SETTINGS, LOCAL_HOST
 from workflows_core import get_flow, list_flows
 
-_ALL = schemathesis.openapi.from_asgi("/openapi.json", create_app(ApiSettings.model_construct()))
+_ALL = schemathesis.openapi.from_asgi(
+    "/openapi.json", create_app(ApiSettings.model_construct()), headers=LOCAL_HOST
+)
 schema = _ALL.include(tag="workflows").exclude(method="POST")
 START = _ALL["/workflows/{name}/runs"]["POST"]
 FLOWS = [info.name for info in list_flows()]
@@ -46,7 +48,7 @@ def app(prefect_server: str) -> FastAPI:
 @schema.parametrize()
 @FUZZ_SETTINGS
 def test_no_workflow_read_answers_5xx(app: FastAPI, case: schemathesis.Case[Any]) -> None:
-    case.call_and_validate(app=app, checks=[not_a_server_error])
+    case.call_and_validate(BASE_URL, app=app, checks=[not_a_server_error])
 
 
 def own_parameters(flow: str) -> st.SearchStrategy[dict[str, Any]]:
@@ -78,7 +80,7 @@ async def _start_and_wait(flow: str, body: Any) -> None:
     app = create_app(ApiSettings())
     app.state.workflow_runner = runner
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
         # json.dumps escapes a lone surrogate: the body is valid JSON the server must handle.
         content = json.dumps(body, default=str).encode("ascii")
         started = await client.post(

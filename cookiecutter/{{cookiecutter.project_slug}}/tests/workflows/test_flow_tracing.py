@@ -106,7 +106,7 @@ async def test_a_flow_run_the_api_starts_is_a_child_of_the_request(
     app = create_app(ApiSettings())  # TRACING_EXPORTER=otlp: request spans
     app.state.workflow_runner = runner
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
         response = await client.post(
             "/workflows/agent-analysis/runs",
             json={"parameters": {"query": "What is 2 + 3?", "agent": "assistant"}},

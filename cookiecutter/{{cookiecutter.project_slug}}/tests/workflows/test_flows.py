@@ -147,3 +147,19 @@ def test_bad_parameters_are_refused_with_the_flows_parameters(
     name = "parallel-agent-analysis" if "queries" in parameters else "agent-analysis"
     with pytest.raises(InvalidParametersError, match=message):
         get_flow(name).check_parameters(parameters)
+
+
+async def test_the_master_flow_analyses_the_records_it_was_given(data_dir: Path) -> None:
+    # The README's example: the answer is about these two records, not the sales database.
+    outcome = await run_flow(
+        "master-data-orchestration",
+        {"data_id": "demo", "trigger_source": "upload", "records": RECORDS},
+    )
+    assert outcome.ok, outcome.error
+    analysis = outcome.result["results"]["analyze"]["analysis"]
+    answer = analysis["text"]
+    assert answer == (
+        "The data has 2 records. region: 2 distinct values (North (1), South (1)); "
+        "amount: total 7, min 3, max 4, mean 3.5."
+    ), analysis
+    assert analysis["agent"] != "data_analyst"

@@ -18,7 +18,7 @@ async def client(prefect_server: str) -> AsyncIterator[httpx.AsyncClient]:
     runner = WorkflowRunner(WorkflowSettings(workflow_execution="in-process"))
     app.state.workflow_runner = runner
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
         yield client
     await runner.wait_all()
 

@@ -13,6 +13,7 @@ from pydantic_core import to_jsonable_python
 
 from agents_core import AgentOrchestrator, AgentsCoreError, RoutingOrchestrator, get_agent_registry
 from agents_core.utils import to_text
+from workflows_core.ownership import flow_run_principal
 
 
 def _is_transient(task: Task[..., Any], task_run: TaskRun, state: State[Any]) -> bool:
@@ -51,7 +52,8 @@ async def run_agent_analysis_task(
     """Run one agent (or the intent router when `agent` is None) on `query`.
 
     Thin wrapper over `AgentOrchestrator` / `RoutingOrchestrator`: the same run as
-    ``<slug> chat [--agent NAME]``, recorded in the session store.
+    ``<slug> chat [--agent NAME]``, recorded in the session store, for the flow run's
+    principal (`workflows_core.ownership`: the API's caller, else `local`).
 
     Args:
         query: What to ask.
@@ -69,7 +71,10 @@ async def run_agent_analysis_task(
         orchestrator = AgentOrchestrator(default_agent=agent)
     else:
         orchestrator = RoutingOrchestrator()
-    outcome = await orchestrator.run(analysis_query(query, data), session_id=session_id)
+    principal = await flow_run_principal()
+    outcome = await orchestrator.run(
+        analysis_query(query, data), session_id=session_id, principal=principal
+    )
     output = outcome.get("result")
     print(f"{outcome.get('agent')} answered in session {outcome.get('session_id')}")
     return {
