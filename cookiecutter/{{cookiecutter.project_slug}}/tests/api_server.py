@@ -18,9 +18,7 @@ from tests.conftest import checked_loop
 
 
 @contextmanager
-def serve(
-    app: FastAPI, *, lifespan: Literal["on", "off"] = "off", **options: Any
-) -> Iterator[str]:
+def serve(app: FastAPI, *, lifespan: Literal["on", "off"] = "off", **options: Any) -> Iterator[str]:
     """Serve `app` until the block ends; yields its base URL (http://127.0.0.1:<port>).
 
     `lifespan="on"` runs the app's startup and shutdown, e.g. to close its model clients in the
