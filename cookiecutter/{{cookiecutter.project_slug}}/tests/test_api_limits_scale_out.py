@@ -8,8 +8,7 @@ the tokens its first run spent on one process refuse its next runs on the other 
 `rate_limit_exceeded`), every 429 carries Retry-After, and the model saw no request of the
 refused runs. Another principal is counted apart.
 
-The principal comes from an `X-Test-Principal` header through an override of `get_principal`
-(the dependency that authentication fills in).
+The principals are real API keys (`API_KEYS`, the same in both processes).
 """
 
 from __future__ import annotations
@@ -35,28 +34,21 @@ from tests.conftest import server_url
 pytestmark = [pytest.mark.server_backend, pytest.mark.allow_model_calls]
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-HEADER = "X-Test-Principal"
+# Fresh names per test session, two of each (a scenario may run twice: tests/clock.py).
+PRINCIPALS = {
+    role: [f"{role}-{uuid.uuid4().hex[:12]}" for _ in range(2)] for role in ("alice", "bob")
+}
+API_KEYS = ",".join(f"{name}:key-{name}" for names in PRINCIPALS.values() for name in names)
 CHAT_PATH = "/v1/chat/completions"
 
 SERVER = """
 import sys
 
 import uvicorn
-from starlette.requests import HTTPConnection
 
-from agents_core.principals import LOCAL, Principal
 from api import create_app
-from api.deps import get_principal
 
-
-def principal(connection: HTTPConnection) -> Principal:
-    name = connection.headers.get("x-test-principal")
-    return Principal(name) if name else LOCAL
-
-
-app = create_app()
-app.dependency_overrides[get_principal] = principal
-uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
+uvicorn.run(create_app(), host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
 """
 
 
@@ -109,6 +101,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory, model: LLMockServer) -> It
                 TRACING="off",
                 RATE_LIMIT_PER_MINUTE="3",
                 TOKEN_BUDGET_PER_DAY="1",
+                API_KEYS=API_KEYS,
             )
             port = _free_port()
             log = tmp_path / f"machine-{index}.log"
@@ -139,6 +132,10 @@ def servers(tmp_path_factory: pytest.TempPathFactory, model: LLMockServer) -> It
                 proc.wait(timeout=10)
 
 
+def _as(principal: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer key-{principal}"}
+
+
 def _model_requests_of(model: LLMockServer, principal: str) -> int:
     """Model requests whose prompt holds `principal` (each run asks with its principal's id)."""
     records = model.state.journal.records(wait=2)
@@ -147,13 +144,14 @@ def _model_requests_of(model: LLMockServer, principal: str) -> int:
 
 async def test_limits_hold_across_two_processes(servers: list[str], model: LLMockServer) -> None:
     async with httpx.AsyncClient(timeout=60) as client:
+        fresh = {role: iter(names) for role, names in PRINCIPALS.items()}
 
         async def scenario() -> None:
-            alice, bob = (f"{name}-{uuid.uuid4().hex[:12]}" for name in ("alice", "bob"))
+            alice, bob = next(fresh["alice"]), next(fresh["bob"])
 
             async def ask(principal: str, base: str) -> httpx.Response:
                 body = {"input": f"Hello, I am {principal}.", "agent": "assistant"}
-                return await client.post(f"{base}/runs", json=body, headers={HEADER: principal})
+                return await client.post(f"{base}/runs", json=body, headers=_as(principal))
 
             answers = [await ask(alice, servers[0])]
             first_run = _model_requests_of(model, alice)
@@ -170,8 +168,7 @@ async def test_limits_hold_across_two_processes(servers: list[str], model: LLMoc
             assert int(answers[3].headers["retry-after"]) <= 60
             assert _model_requests_of(model, alice) == first_run  # no model call when refused
             usages = [
-                (await client.get(f"{base}/usage", headers={HEADER: alice})).json()
-                for base in servers
+                (await client.get(f"{base}/usage", headers=_as(alice))).json() for base in servers
             ]
             assert usages[0] == usages[1]  # both processes read the same counters
             assert usages[0]["requests"]["used"] == 4

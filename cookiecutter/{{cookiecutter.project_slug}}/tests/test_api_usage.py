@@ -1,51 +1,52 @@
 """Limits per principal at the API: 429 with Retry-After on every door, and `GET /usage`.
 
-Two principals come from the `X-Test-Principal` header through an override of `get_principal`
-(the dependency authentication fills in), so each test can speak as alice and as bob.
+Each app has a pool of principals with real API keys (`API_KEYS`), fresh names per test so the
+counters of one test never meet another's; `someone("alice")` takes the next one.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from starlette.requests import HTTPConnection
+from pydantic import SecretStr
 from websockets.asyncio.client import connect
 
 from agents_core.config import get_settings
 from agents_core.limits.limiter import day_reset
-from agents_core.principals import LOCAL, Principal
 from api import ApiSettings, create_app
-from api.deps import get_principal
 from tests.api_server import serve
 from tests.clock import within_one_minute
 
 QUESTION = {"input": "What is 2 + 2?", "agent": "assistant"}
-HEADER = "X-Test-Principal"
-
-
-def _principal(connection: HTTPConnection) -> Principal:
-    name = connection.headers.get(HEADER)
-    return Principal(name) if name else LOCAL
+POOL_SIZE = 4
+_pool: dict[str, Iterator[str]] = {}
 
 
 def make_app() -> FastAPI:
-    app = create_app(ApiSettings())
-    app.dependency_overrides[get_principal] = _principal
-    return app
+    """An app whose API_KEYS hold a fresh pool of alices and bobs (key: `key-<name>`)."""
+    names = {
+        role: [f"{role}-{uuid.uuid4().hex[:12]}" for _ in range(POOL_SIZE)]
+        for role in ("alice", "bob")
+    }
+    _pool.clear()
+    _pool.update({role: iter(found) for role, found in names.items()})
+    pairs = ",".join(f"{name}:key-{name}" for name in itertools.chain(*names.values()))
+    return create_app(ApiSettings(api_keys=SecretStr(pairs)))
 
 
 @pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=make_app())
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
         yield client
 
 
@@ -56,11 +57,12 @@ def limit(monkeypatch: pytest.MonkeyPatch, **values: str) -> None:
 
 
 def as_(name: str) -> dict[str, str]:
-    return {HEADER: name}
+    return {"Authorization": f"Bearer key-{name}"}
 
 
-def someone(name: str) -> str:
-    return f"{name}-{uuid.uuid4().hex[:12]}"
+def someone(role: str) -> str:
+    """A principal of the current app's pool that no request has used yet."""
+    return next(_pool[role])
 
 
 def assert_429(response: httpx.Response, code: str) -> dict[str, Any]:
@@ -106,8 +108,7 @@ async def test_usage_is_unlimited_by_default_and_counts_the_callers_own(
         )
 
     await within_one_minute(scenario)
-    local = (await client.get("/usage")).json()  # no credentials: the principal `local`
-    assert local["principal"] == "local"
+    assert (await client.get("/usage")).status_code == 401  # keys configured: none sent
 
 
 async def test_over_the_rate_limit_is_429_with_retry_after_per_principal(

@@ -218,7 +218,7 @@ async def test_the_probes_are_traced_when_opentelemetry_is_told_so(
 ) -> None:
     monkeypatch.setenv("OTEL_PYTHON_FASTAPI_EXCLUDED_URLS", "")
     transport = httpx.ASGITransport(app=create_app(ApiSettings()))
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
         assert (await client.get("/health")).status_code == 200
     (probe,) = spans.get_finished_spans()
     assert probe.kind is SpanKind.SERVER
