@@ -232,8 +232,52 @@ def _deploy_flow_on_docker(project: Path) -> None:
     edit(project / "prefect-docker.yaml", deployment.old, deployment.new)
 
 
+_ROUTES_IMPORT = re.compile(r"^from api\.routes import (.+)$", re.MULTILINE)
+_TEST_CLIENT = "TestClient(create_app())"
+
+
+def _routes_imported_twice(project: Path, scenario: Scenario) -> bool:
+    """Keeping both sides of the conflicted `from api.routes import ...` line left two of them."""
+    app = project / "api" / "app.py"
+    return app.is_file() and len(_ROUTES_IMPORT.findall(app.read_text("utf-8"))) > 1
+
+
+def _merge_routes_imports(project: Path) -> None:
+    app = project / "api" / "app.py"
+    text = app.read_text("utf-8")
+    found = _ROUTES_IMPORT.findall(text)
+    names = sorted({n.strip() for line in found for n in line.split(",")})
+    seen = 0
+
+    def one(match: re.Match[str]) -> str:  # the new version's line (the last) stays, in its place
+        nonlocal seen
+        seen += 1
+        return f"from api.routes import {', '.join(names)}" if seen == len(found) else "\0"
+
+    app.write_text(_ROUTES_IMPORT.sub(one, text).replace("\0\n", ""), "utf-8")
+
+
+def _test_client_on_testserver(project: Path, scenario: Scenario) -> bool:
+    """A user's test calls the app as Starlette's TestClient does, on Host `testserver`."""
+    return any(_TEST_CLIENT in text for text in scenario.user_files.values())
+
+
+def _test_client_on_localhost(project: Path) -> None:
+    for path, text in {**USER_FILES, **API_FILES}.items():
+        if _TEST_CLIENT in text:
+            target = project / path
+            target.write_text(
+                target.read_text("utf-8").replace(
+                    _TEST_CLIENT, 'TestClient(create_app(), base_url="http://localhost")'
+                ),
+                "utf-8",
+            )
+
+
 BY_HAND: list[ByHand] = [
     ByHand(_flow_not_deployed_on_docker, _deploy_flow_on_docker, "prefect-docker.yaml"),
+    ByHand(_routes_imported_twice, _merge_routes_imports, "one `from api.routes import` line"),
+    ByHand(_test_client_on_testserver, _test_client_on_localhost, 'base_url="http://localhost"'),
 ]
 
 
