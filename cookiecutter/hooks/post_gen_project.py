@@ -38,6 +38,7 @@ PATHS: list[tuple[str, bool]] = [
     ('tests/fixtures', {{ 'True' if (cookiecutter.include_samples) else 'False' }}),
     ('tests/models/test_api_models.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
     ('tests/models/test_playground_models.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
+    ('tests/node_clients.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
     ('tests/observability/test_api_tracing.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
     ('tests/security/_processes.py', {{ 'True' if (cookiecutter.include_api or cookiecutter.include_workflows) else 'False' }}),
     ('tests/security/test_api_limits.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),

@@ -39,6 +39,9 @@ _EXPORTS: dict[str, str] = {
     "PlanStep": "agents_core.models.outputs.plan",
     "Principal": "agents_core.principals",
     "RoutingOrchestrator": "agents_core.orchestrator",
+    "RunOutcome": "agents_core.runs",
+    "RunRequest": "agents_core.runs",
+    "RunService": "agents_core.runs",
     "SafetyGuard": "agents_core.services.safety",
     "SafetyLimitExceeded": "agents_core.exceptions",
     "SessionBusyError": "agents_core.exceptions",
@@ -93,6 +96,9 @@ __all__ = [
     "PlanStep",
     "Principal",
     "RoutingOrchestrator",
+    "RunOutcome",
+    "RunRequest",
+    "RunService",
     "SafetyGuard",
     "SafetyLimitExceeded",
     "SessionBusyError",
@@ -184,6 +190,7 @@ if TYPE_CHECKING:
         get_tool_registry,
         register_tool,
     )
+    from agents_core.runs import RunOutcome, RunRequest, RunService
     from agents_core.services.routing import IntentRouter
     from agents_core.services.safety import SafetyGuard
     from agents_core.services.streaming import StreamEvent, StreamingHelper

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Security
@@ -18,17 +17,13 @@ from agents_core.auth import (
     SigningKeysUnavailableError,
     credential_from_headers,
 )
-from agents_core.orchestrator import AgentOrchestrator, RoutingOrchestrator
+from agents_core.orchestrator import AgentOrchestrator
 from agents_core.principals import Principal
-from agents_core.registry.agent_registry import get_agent_registry
+from agents_core.runs import OrchestratorFactory, RunService, default_orchestrator
 from api.errors import ApiError
 from api.settings import ApiSettings
 
 API_KEY_HEADER = "X-API-Key"
-
-OrchestratorFactory = Callable[[str | None], AgentOrchestrator]
-"""Builds the orchestrator of one run: the named agent, or the router when None."""
-
 
 def get_settings(connection: HTTPConnection) -> ApiSettings:
     """The settings the app was created with."""
@@ -124,17 +119,33 @@ async def require_principal(
 AuthenticationDep = Annotated[Authentication, Depends(authenticate)]
 
 
-def default_orchestrator(agent: str | None) -> AgentOrchestrator:
-    """`AgentOrchestrator` on `agent` (404 if unknown), else the `RoutingOrchestrator`."""
-    if agent is None:
-        return RoutingOrchestrator()
-    get_agent_registry().get(agent)  # UnknownNameError -> 404, listing the agents
-    return AgentOrchestrator(default_agent=agent)
-
-
 def get_orchestrator_factory() -> OrchestratorFactory:
     """Override this dependency to run your own orchestrator subclass."""
     return default_orchestrator
 
 
 OrchestratorFactoryDep = Annotated[OrchestratorFactory, Depends(get_orchestrator_factory)]
+
+
+def get_run_service(connection: HTTPConnection) -> RunService:
+    """The app's run service: every door's routes start, stream, decide and cancel runs with it.
+
+    Its orchestrators come from `get_orchestrator_factory` (an override of that dependency
+    applies to every door).
+    """
+    app = connection.app
+    service: RunService | None = getattr(app.state, "run_service", None)
+    if service is None:
+
+        def orchestrator(agent: str | None) -> AgentOrchestrator:
+            provider = app.dependency_overrides.get(
+                get_orchestrator_factory, get_orchestrator_factory
+            )
+            factory: OrchestratorFactory = provider()
+            return factory(agent)
+
+        service = app.state.run_service = RunService(orchestrator)
+    return service
+
+
+RunServiceDep = Annotated[RunService, Depends(get_run_service)]
