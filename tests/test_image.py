@@ -88,13 +88,8 @@ def _map_path(value: str, paths: Mapping[str, Path]) -> str:
     return value
 
 
-IMAGE_API_KEY = "image-test-key-0123456789"
-"""The credential the served image is given: on 0.0.0.0 `serve` refuses to start without one."""
-_AUTH = {"Authorization": f"Bearer {IMAGE_API_KEY}"}
-
-
-def _get(url: str, timeout: float = 5) -> tuple[int, Any]:
-    request = urllib.request.Request(url, headers=_AUTH)
+def _get(url: str, timeout: float = 5, key: str | None = None) -> tuple[int, Any]:
+    request = urllib.request.Request(url, headers=_auth(key))
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, json.loads(response.read())
@@ -102,9 +97,17 @@ def _get(url: str, timeout: float = 5) -> tuple[int, Any]:
         return error.code, json.loads(error.read() or b"null")
 
 
-def _post(url: str, body: dict[str, Any], timeout: float = 60) -> tuple[int, Any]:
+def _auth(key: str | None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"} if key else {}
+
+
+def _post(
+    url: str, body: dict[str, Any], timeout: float = 60, key: str | None = None
+) -> tuple[int, Any]:
     request = urllib.request.Request(
-        url, data=json.dumps(body).encode(), headers={"content-type": "application/json", **_AUTH}
+        url,
+        data=json.dumps(body).encode(),
+        headers={"content-type": "application/json", **_auth(key)},
     )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
@@ -226,13 +229,19 @@ def test_image_install_and_cmd_serve_the_api(
     assert executable, (argv[0], env["PATH"])
     assert executable.startswith(str(venv)), executable
     assert argv[1:] == ["serve", "--host", "0.0.0.0"], argv
-    # Without a credential setting the image's command refuses to serve on every interface.
+    # The image alone (`docker run`, no compose environment) has no credential setting: its
+    # command refuses to serve on every interface.
+    alone = {k: v for k, v in env.items() if k not in compose_env or k in image_env}
     refused = subprocess.run(
-        [executable, *argv[1:]], cwd=app, env=env, capture_output=True, text=True, timeout=120
+        [executable, *argv[1:]], cwd=app, env=alone, capture_output=True, text=True, timeout=120
     )
     assert refused.returncode == 64, refused.stderr
     assert "refusing to serve on 0.0.0.0 without credentials" in refused.stderr
-    env["API_KEYS"] = f"deployer:{IMAGE_API_KEY}"
+    # compose's `api` names a keys file in the data volume, which does not exist yet: the stack
+    # starts closed, and the documented `docker compose exec api <cli> keys add` opens it.
+    keys_file = Path(env["API_KEYS_FILE"])
+    assert keys_file.parent == data_dir, env["API_KEYS_FILE"]
+    assert not keys_file.exists()
 
     log = tmp_path / "server.log"
     with log.open("wb") as out:
@@ -249,12 +258,28 @@ def test_image_install_and_cmd_serve_the_api(
         _wait_for(lambda: _answers(port), 90, "no /health", log)
         status, body = _get(f"http://127.0.0.1:{port}/ready")
         assert status == 200, body
-
         status, body = _post(f"http://127.0.0.1:{port}/runs", {"input": "What is 2 + 2?"})
+        assert status == 401, body
+
+        added = subprocess.run(
+            [executable, "keys", "add", "deployer", "--role", "admin"],
+            cwd=app,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert added.returncode == 0, added.stderr
+        key = added.stdout.strip()
+        assert keys_file.is_file()
+        assert key not in keys_file.read_text()
+
+        url = f"http://127.0.0.1:{port}"
+        status, body = _post(f"{url}/runs", {"input": "What is 2 + 2?"}, key=key)
         assert status == 200, body
         assert "4" in body["text"], body
         session_id = body["session_id"]
-        status, history = _get(f"http://127.0.0.1:{port}/sessions/{session_id}")
+        status, history = _get(f"{url}/sessions/{session_id}", key=key)
         assert status == 200, history
         assert "What is 2 + 2?" in json.dumps(history)
 

@@ -113,8 +113,8 @@ class AuthSettings(BaseSettings):
     @field_validator("api_keys_file")
     @classmethod
     def _keys_file_is_valid(cls, value: Path | None) -> Path | None:
-        # A missing file is refused when a server starts (`Authenticator`), not here: the
-        # `keys add` command reads these settings to create it.
+        # A missing file is allowed: the `keys add` command reads these settings to create it,
+        # and a server started before it refuses every key until it appears (`Authenticator`).
         if value is not None and value.exists():
             try:
                 read_keys_file(value)

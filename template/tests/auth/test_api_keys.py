@@ -179,7 +179,17 @@ def test_an_invalid_keys_file_is_named_with_its_fault(
     assert message in refused_setting(monkeypatch, API_KEYS_FILE=str(path))
 
 
-def test_a_missing_keys_file_stops_a_server(tmp_path: Path) -> None:
-    settings = AuthSettings(api_keys_file=tmp_path / "nope.toml")
-    with pytest.raises(ConfigurationError, match="does not exist; create keys with"):
-        Authenticator(settings)
+async def test_a_missing_keys_file_starts_closed_and_opens_when_a_key_is_added(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "api_keys.toml"
+    with caplog.at_level("WARNING", logger="agents_core.auth"):
+        auth = Authenticator(AuthSettings(api_keys_file=path))
+    assert f"API_KEYS_FILE={path} does not exist yet" in caplog.text
+    assert auth.required  # never open to everyone: every key is refused
+    with pytest.raises(AuthenticationError, match="not valid"):
+        await principal_of(auth, "some-key-0123456789")
+    with pytest.raises(AuthenticationError, match="Authentication required"):
+        await auth.authenticate(None)
+    key = add_key(path, "alice")
+    assert await principal_of(auth, key) == "alice"

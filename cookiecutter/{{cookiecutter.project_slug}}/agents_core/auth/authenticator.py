@@ -62,7 +62,16 @@ class Authenticator:
         self._api_keys = settings.api_keys_enabled
         self.jwt = JwtVerifier(settings) if settings.jwt_enabled else None
         if settings.api_keys_file is not None:
-            read_keys_file(settings.api_keys_file)  # missing or invalid: fails at start
+            if settings.api_keys_file.exists():
+                read_keys_file(settings.api_keys_file)  # invalid: fails at start
+            else:
+                # A stack started before its first key (compose's default file): it starts
+                # closed, every key refused, and opens as soon as `keys add` writes the file.
+                logger.warning(
+                    "API_KEYS_FILE=%s does not exist yet: no API key is valid until "
+                    "`keys add NAME` creates it (read again when it appears)",
+                    settings.api_keys_file,
+                )
 
     @property
     def required(self) -> bool:
