@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-import threading
 import time
-from collections.abc import Callable
-from typing import TypeVar
 
 from agents_core.approvals.store import StoredRun
+from agents_core.session._sqlite_transactions import SQLiteTransactions
 from agents_core.utils.tasks import runs_to_end
 
 RUNS_TABLE = "agents_core_paused_runs"
@@ -17,45 +15,13 @@ APPROVALS_TABLE = "agents_core_approvals"
 _KEEP_SECONDS = 86_400
 """Finished or expired pauses are deleted a day after they expire (replays meanwhile get 409)."""
 
-T = TypeVar("T")
-
-_memory: sqlite3.Connection | None = None
-_memory_lock = threading.Lock()
-
 
 class SQLiteApprovalStore:
     """Each operation opens a short connection and runs in one `BEGIN IMMEDIATE` transaction."""
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self._ready = False
-
-    def _connect(self) -> sqlite3.Connection:
-        global _memory
-        if self.path == ":memory:":  # one private database per process, as SQLiteSession has
-            if _memory is None:
-                _memory = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
-            return _memory
-        return sqlite3.connect(self.path, timeout=30, isolation_level=None)
-
-    def _call(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        with _memory_lock if self.path == ":memory:" else _NoLock():
-            conn = self._connect()
-            try:
-                if not self._ready:
-                    _create(conn)
-                    self._ready = True
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    result = work(conn)
-                except BaseException:
-                    conn.execute("ROLLBACK")
-                    raise
-                conn.execute("COMMIT")
-                return result
-            finally:
-                if self.path != ":memory:":
-                    conn.close()
+        self._database = SQLiteTransactions(path, _create)
 
     @runs_to_end
     async def save(self, run: StoredRun) -> None:
@@ -87,7 +53,7 @@ class SQLiteApprovalStore:
                 [(aid, run.run_id, st, reason) for aid, (st, reason) in run.approvals.items()],
             )
 
-        await asyncio.to_thread(self._call, work)
+        await asyncio.to_thread(self._database.call, work)
 
     @runs_to_end
     async def load(self, run_id: str) -> StoredRun | None:
@@ -109,7 +75,7 @@ class SQLiteApprovalStore:
                 run.approvals[aid] = (status, reason)
             return run
 
-        return await asyncio.to_thread(self._call, work)
+        return await asyncio.to_thread(self._database.call, work)
 
     @runs_to_end
     async def decide(self, run_id: str, approval_id: str, status: str, reason: str | None) -> str:
@@ -127,7 +93,7 @@ class SQLiteApprovalStore:
                 )
             return str(row[0])
 
-        return await asyncio.to_thread(self._call, work)
+        return await asyncio.to_thread(self._database.call, work)
 
     @runs_to_end
     async def transition(self, run_id: str, old: str, new: str) -> bool:
@@ -140,18 +106,10 @@ class SQLiteApprovalStore:
                 conn.execute(f"UPDATE {RUNS_TABLE} SET payload = '' WHERE run_id = ?", (run_id,))
             return cursor.rowcount == 1
 
-        return await asyncio.to_thread(self._call, work)
+        return await asyncio.to_thread(self._database.call, work)
 
     @runs_to_end
     async def aclose(self) -> None:
-        return None
-
-
-class _NoLock:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc_info: object) -> None:
         return None
 
 

@@ -4,17 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-import threading
 import time
-from collections.abc import Callable
-from typing import TypeVar
+
+from agents_core.session._sqlite_transactions import SQLiteTransactions
 
 USAGE_TABLE = "agents_core_usage"
-
-T = TypeVar("T")
-
-_memory: sqlite3.Connection | None = None
-_memory_lock = threading.Lock()
 
 
 class SQLiteUsageStore:
@@ -22,34 +16,7 @@ class SQLiteUsageStore:
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self._ready = False
-
-    def _connect(self) -> sqlite3.Connection:
-        global _memory
-        if self.path == ":memory:":  # one private database per process, as SQLiteSession has
-            if _memory is None:
-                _memory = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
-            return _memory
-        return sqlite3.connect(self.path, timeout=30, isolation_level=None)
-
-    def _call(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        with _memory_lock if self.path == ":memory:" else _NoLock():
-            conn = self._connect()
-            try:
-                if not self._ready:
-                    _create(conn)
-                    self._ready = True
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    result = work(conn)
-                except BaseException:
-                    conn.execute("ROLLBACK")
-                    raise
-                conn.execute("COMMIT")
-                return result
-            finally:
-                if self.path != ":memory:":
-                    conn.close()
+        self._database = SQLiteTransactions(path, _create)
 
     async def add(self, principal_id: str, window: str, amount: int, keep_seconds: int) -> int:
         def work(conn: sqlite3.Connection) -> int:
@@ -63,7 +30,7 @@ class SQLiteUsageStore:
             ).fetchone()
             return int(row[0])
 
-        return await asyncio.to_thread(self._call, work)
+        return await asyncio.to_thread(self._database.call, work)
 
     async def read(self, principal_id: str, windows: list[str]) -> list[int]:
         def work(conn: sqlite3.Connection) -> list[int]:
@@ -76,17 +43,9 @@ class SQLiteUsageStore:
             )
             return [int(found.get(window, 0)) for window in windows]
 
-        return await asyncio.to_thread(self._call, work)
+        return await asyncio.to_thread(self._database.call, work)
 
     async def aclose(self) -> None:
-        return None
-
-
-class _NoLock:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc_info: object) -> None:
         return None
 
 
