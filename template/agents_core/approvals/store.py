@@ -17,7 +17,9 @@ from typing import Protocol
 from agents_core.config import get_settings
 from agents_core.session.backends import require_backend
 
-RUN_STATUSES = ("paused", "resuming", "done", "expired")
+RUN_STATUSES = ("paused", "resuming", "done", "expired", "cancelled")
+ENDED_STATUSES = ("done", "expired", "cancelled")
+"""Statuses of a run that has ended: its payload is cleared (nothing can resume it)."""
 APPROVAL_STATUSES = ("pending", "approved", "rejected", "expired")
 
 
