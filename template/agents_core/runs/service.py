@@ -67,11 +67,17 @@ class RunService:
 
     # -- runs ----------------------------------------------------------------------------------
 
-    async def run(self, request: RunRequest) -> RunOutcome:
+    async def run(
+        self, request: RunRequest, *, orchestrator: AgentOrchestrator | None = None
+    ) -> RunOutcome:
         """Run to its end or its first pause. Raises what the run raised (AgentsCoreError,
         ValueError for a bad input, LimitExceeded before anything runs); CancelledError when
-        `cancel()` ended it (nothing stored)."""
-        orchestrator = self.orchestrator(request.agent)
+        `cancel()` ended it (nothing stored).
+
+        `orchestrator`: the one `orchestrator(request.agent)` gave a door that checked the
+        request against it (its `context_class`); by default a new one (one per run).
+        """
+        orchestrator = orchestrator or self.orchestrator(request.agent)
         state = opening.open_run(
             orchestrator,
             request.input,
@@ -86,14 +92,17 @@ class RunService:
         session_id = state.session_id or request.session_id
         return outcome_of(raw, state.run_id, session_id, _usage(state.tokens), state.pending)
 
-    async def stream(self, request: RunRequest) -> AsyncGenerator[StreamEvent, None]:
+    async def stream(
+        self, request: RunRequest, *, orchestrator: AgentOrchestrator | None = None
+    ) -> AsyncGenerator[StreamEvent, None]:
         """The run's events: run_start ... answer | approval_required | error, then done.
 
         `done` carries `usage` (input_tokens, output_tokens). What refuses the run (a bad
         input, a limit) is raised at the first `anext()`. Closing the iterator cancels the run;
         `cancel(run_id)` ends it with an `error` event (code `cancelled`) and `done`.
+        `orchestrator`: as for `run()`.
         """
-        orchestrator = self.orchestrator(request.agent)
+        orchestrator = orchestrator or self.orchestrator(request.agent)
         run_id = request.run_id or new_run_id()
         control = streaming.StreamControl()
         with self._tracked(run_id, request.principal, control.cancel):
