@@ -17,7 +17,6 @@ from collections.abc import AsyncGenerator
 from typing import Any
 
 from agents import RunState
-from agents.items import TResponseInputItem
 from agents.memory import SessionABC
 
 from agents_core.approvals.paused_run import Paused
@@ -345,18 +344,13 @@ class AgentOrchestrator:
         internal: bool,
     ) -> tuple[RunInput, SessionABC | None]:
         """What the agent is given and the session it writes to (None: it writes nothing)."""
-        if state is None:
-            if input is not None:
-                return input, session
-            if not context.user_query:
-                raise ValueError("run_agent outside run() needs an input or context.user_query.")
-            return context.user_query, session
-        if session is None:
-            return (input if input is not None else state.query), None
-        turn = await state.turn_for(session)
-        if internal:
-            return (input if input is not None else turn.conversation()), None
-        return (input if input is not None else list[TResponseInputItem]()), turn
+        if state is not None:
+            return await state.agent_input(session, input, internal)
+        if input is not None:
+            return input, session
+        if not context.user_query:
+            raise ValueError("run_agent outside run() needs an input or context.user_query.")
+        return context.user_query, session
 
     def register_guardrail(
         self, name: str, check: GuardrailCheck, *, description: str = "", replace: bool = False

@@ -11,8 +11,12 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
+from agents.items import TResponseInputItem
+from agents.memory import SessionABC
+
 from agents_core.approvals.paused_run import PausedRun
 from agents_core.approvals.pending import PendingApproval
+from agents_core.core.runner import RunInput
 from agents_core.observability.run_log import new_run_id
 from agents_core.principals import LOCAL, Principal
 from agents_core.services.safety import SafetyGuard
@@ -83,6 +87,22 @@ class OpenRun:
                 # history is stored now: a turn that ran meanwhile comes before this one.
                 turn.items = list(self.resumed.paused.turns.pop(session.session_id))
         return turn
+
+    async def agent_input(
+        self, session: AgentSession | None, input: RunInput | None, internal: bool
+    ) -> tuple[RunInput, SessionABC | None]:
+        """What an agent of the run is given, and the session it writes to (None: nothing).
+
+        An agent with a session works on the run's turn: it sees the history and the turn so
+        far, and its items join the turn; an `internal` (orchestration) agent gets the same
+        conversation as explicit input and writes nothing. `input` replaces what it is given.
+        """
+        if session is None:
+            return (input if input is not None else self.query), None
+        turn = await self.turn_for(session)
+        if internal:
+            return (input if input is not None else turn.conversation()), None
+        return (input if input is not None else list[TResponseInputItem]()), turn
 
     async def commit(self, answer: str) -> None:
         """The run succeeded: store every open turn with `answer` as its final answer."""
