@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Annotated
 
-from fastapi import Depends, Security
+from fastapi import Depends, FastAPI, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from starlette.requests import HTTPConnection
 
@@ -134,7 +134,11 @@ def get_run_service(connection: HTTPConnection) -> RunService:
     Its orchestrators come from `get_orchestrator_factory` (an override of that dependency
     applies to every door).
     """
-    app = connection.app
+    return run_service_of(connection.app)
+
+
+def run_service_of(app: FastAPI) -> RunService:
+    """The run service of `app` (created on first use), for doors that are not routes (MCP)."""
     service: RunService | None = getattr(app.state, "run_service", None)
     if service is None:
 

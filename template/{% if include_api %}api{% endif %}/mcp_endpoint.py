@@ -5,9 +5,9 @@ JSON, so any worker of a multi-worker API can take any request. Every request is
 like every other route's (`api.deps.authenticate`: an API key or a bearer token when any is
 configured) and the principal is on the request's state for the tools; only allowed hosts are
 answered and browser pages of other origins are refused (`api.hosts`, `api.origins`). Runs go
-through the orchestrator factory the routes use (`api.deps.get_orchestrator_factory`, overrides
-included). Each call runs as the request's principal (the one `authenticate` found), as the
-routes do.
+through the app's run service (`api.deps.get_run_service`, so an override of
+`get_orchestrator_factory` applies here too). Each call runs as the request's principal (the one
+`authenticate` found), as the routes do.
 """
 
 from __future__ import annotations
@@ -28,9 +28,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from agents_core.exceptions import ConfigurationError
 from agents_core.mcp.exposure import agents_mcp_server
-from agents_core.orchestrator import AgentOrchestrator
 from agents_core.principals import Principal
-from api.deps import authenticate, get_orchestrator_factory
+from api.deps import authenticate, run_service_of
 from api.errors import ApiError, error_json
 from api.origins import origin_allowed
 from api.settings import ApiSettings
@@ -65,12 +64,7 @@ class _RequirePrincipal:
 
 def install_mcp(app: FastAPI, settings: ApiSettings) -> None:
     """Serve the agents at /mcp; `mcp_lifespan` must run around the app's life."""
-
-    def orchestrator(agent: str) -> AgentOrchestrator:
-        factory = app.dependency_overrides.get(get_orchestrator_factory, get_orchestrator_factory)
-        return factory()(agent)  # type: ignore[no-any-return]
-
-    server = agents_mcp_server(orchestrator=orchestrator, principal_of=_principal_of)
+    server = agents_mcp_server(service=run_service_of(app), principal_of=_principal_of)
     # Host and Origin are checked by the app (api.hosts, ALLOWED_HOSTS) and `_RequirePrincipal`,
     # as for every route; the SDK still checks the Content-Type.
     security = TransportSecuritySettings(enable_dns_rebinding_protection=False)

@@ -19,6 +19,7 @@ from websockets.asyncio.client import connect
 
 from agents_core import AgentDefinition, register_agent, register_tool
 from api import ApiSettings, create_app
+from api.deps import run_service_of
 from tests.api_server import serve
 
 PATH = "delete file /srv/notes.txt"
@@ -206,3 +207,19 @@ async def test_sse_and_websocket_emit_approval_required() -> None:
             )
         assert done.json()["status"] == "completed"
     assert len(DELETED) == 1
+
+
+async def test_a_paused_run_cancelled_through_the_run_service_is_unknown_to_approve() -> None:
+    """A door that cancels (A2A `tasks/cancel`, say) discards the pause: approve is then 404."""
+    app = create_app(ApiSettings())
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
+        body = await paused(client)
+        service = run_service_of(app)
+        run_id, approval_id = body["run_id"], body["approval"]["approval_id"]
+        assert [a.approval_id for a in await service.pending(run_id)] == [approval_id]
+        assert await service.cancel(run_id) is True
+        response = await client.post(f"/runs/{run_id}/approve", json={"approval_id": approval_id})
+    assert response.status_code == 404, response.text
+    assert response.json()["error"]["code"] == "approval_not_found"
+    assert DELETED == []

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Column, Float, MetaData, String, Table, Text, delete, select, text, update
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from agents_core.approvals.store import StoredRun
+from agents_core.approvals.store import ENDED_STATUSES, StoredRun
 from agents_core.utils.tasks import runs_to_end
 
 _KEEP_SECONDS = 86_400
@@ -142,7 +142,7 @@ class PostgresApprovalStore:
     async def transition(self, run_id: str, old: str, new: str) -> bool:
         await self._ensure()
         values: dict[str, Any] = {"status": new}
-        if new in ("done", "expired"):
+        if new in ENDED_STATUSES:
             values["payload"] = ""
         async with self.engine.begin() as conn:
             result = await conn.execute(

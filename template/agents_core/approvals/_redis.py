@@ -25,7 +25,9 @@ return old
 _TRANSITION = """
 if redis.call('HGET', KEYS[1], 'status') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'status', ARGV[2])
-if ARGV[2] == 'done' or ARGV[2] == 'expired' then redis.call('HSET', KEYS[1], 'payload', '') end
+if ARGV[2] == 'done' or ARGV[2] == 'expired' or ARGV[2] == 'cancelled' then
+  redis.call('HSET', KEYS[1], 'payload', '')
+end
 return 1
 """
 

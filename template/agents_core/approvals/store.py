@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
 
 from agents_core.config import get_settings
 from agents_core.session.backends import require_backend
 
-RUN_STATUSES = ("paused", "resuming", "done", "expired")
+RUN_STATUSES = ("paused", "resuming", "done", "expired", "cancelled")
+ENDED_STATUSES = ("done", "expired", "cancelled")
+"""Statuses of a run that has ended: its payload is cleared (nothing can resume it)."""
 APPROVAL_STATUSES = ("pending", "approved", "rejected", "expired")
 
 
@@ -68,7 +71,10 @@ def open_approval_store(url: str | None = None) -> ApprovalStore:
         from agents_core.approvals._sqlite import SQLiteApprovalStore
         from agents_core.session.backends import sqlite_path
 
-        return SQLiteApprovalStore(sqlite_path(url))
+        path = sqlite_path(url)
+        if path != ":memory:":  # a fresh data directory (a cancel before any run)
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return SQLiteApprovalStore(path)
     if scheme in ("redis", "rediss"):
         from agents_core.approvals._redis import RedisApprovalStore
 

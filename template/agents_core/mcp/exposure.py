@@ -1,9 +1,9 @@
 """The project's agents as an MCP server (official `mcp` SDK): one MCP tool per agent.
 
-`<cli> mcp serve` runs it over stdio; the API mounts its streamable-HTTP app at /mcp. A call
-runs through an `AgentOrchestrator` like `POST /runs`: the query's size limit, the agent's input
-guardrails, the session (optional `session_id`), a run id in the logs. A failure comes back as
-an MCP tool error naming what went wrong, never as a crash of the server.
+`<cli> mcp serve` runs it over stdio; the API mounts its streamable-HTTP app at /mcp. A door over
+the run service (`agents_core.runs.RunService`), like `POST /runs`: a tool call is a
+`RunRequest` (the agent, the query, an optional `session_id`), its answer the outcome's text. A
+failure comes back as an MCP tool error naming what went wrong, never as a crash of the server.
 
 A call runs as the caller's principal: `principal_of` reads it from the transport's request
 (the API passes its authentication's); over stdio (`mcp serve`) it is `local`. Another
@@ -22,17 +22,16 @@ from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
 from agents_core._defaults import PROJECT_SLUG
-from agents_core.exceptions import AgentsCoreError, ModelCallError
+from agents_core.exceptions import AgentsCoreError
 from agents_core.observability.redaction import redact
 from agents_core.observability.run_log import new_run_id
-from agents_core.orchestrator import AgentOrchestrator
 from agents_core.principals import LOCAL, Principal
 from agents_core.registry.agent_registry import AgentDefinition, AgentRegistry, get_agent_registry
-from agents_core.utils.messages import to_text
+from agents_core.runs import RunRequest, RunService
+from agents_core.runs.observation import error_code
 
 logger = logging.getLogger(__name__)
 
-OrchestratorFactory = Callable[[str], AgentOrchestrator]
 AgentTool = Callable[..., Awaitable[str]]
 PrincipalOf = Callable[[Any], Principal]
 """The principal of a call, from the transport's request (an HTTP request; None over stdio)."""
@@ -52,16 +51,17 @@ def exposed_agents(registry: AgentRegistry | None = None) -> list[AgentDefinitio
 
 def agents_mcp_server(
     registry: AgentRegistry | None = None,
-    orchestrator: OrchestratorFactory | None = None,
+    service: RunService | None = None,
     *,
     name: str = PROJECT_SLUG,
     principal_of: PrincipalOf | None = None,
 ) -> MCPServer[Any]:
     """An MCP server whose tools run the registered agents (input: query, session_id).
 
-    Each call runs as `principal_of(request)` (default: `local`, as over stdio).
+    Runs go through `service` (default: a `RunService` of the default orchestrators); each
+    call runs as `principal_of(request)` (default: `local`, as over stdio).
     """
-    make = orchestrator or (lambda agent: AgentOrchestrator(default_agent=agent))
+    runs = service or RunService()
     who = principal_of or _local
     with _logging_left_alone():
         server: MCPServer[Any] = MCPServer(
@@ -69,7 +69,7 @@ def agents_mcp_server(
         )
     for definition in exposed_agents(registry):
         server.add_tool(
-            _agent_tool(definition.name, make, who),
+            _agent_tool(definition.name, runs, who),
             name=definition.name,
             description=definition.description,
             structured_output=False,
@@ -81,22 +81,26 @@ def _local(_request: Any) -> Principal:
     return LOCAL
 
 
-def _agent_tool(agent: str, make: OrchestratorFactory, principal_of: PrincipalOf) -> AgentTool:
+def _agent_tool(agent: str, service: RunService, principal_of: PrincipalOf) -> AgentTool:
     async def run_agent(query: Query, ctx: Context, session_id: SessionId = None) -> str:
         run_id = new_run_id()
         try:
             principal = principal_of(ctx.request_context.request)
-            outcome = await make(agent).run(
-                query, {}, session_id=session_id, run_id=run_id, principal=principal
-            )
+            request = RunRequest(query, agent, principal, session_id, run_id)
+            outcome = await service.run(request)
         except (AgentsCoreError, ValueError) as error:
-            message = redact(f"{_error_code(error)}: {error}")
+            message = redact(f"{error_code(error)}: {error}")
             raise ToolError(f"{message} (run {run_id})") from None
         except Exception:  # the log has the details; the caller gets no internals
             logger.exception("MCP call of agent %r failed (run %s)", agent, run_id)
             raise ToolError(f"The agent {agent!r} failed unexpectedly (run {run_id}).") from None
-        result = outcome.get("result") if isinstance(outcome, dict) else outcome
-        return to_text(result)
+        if outcome.status == "paused":
+            waiting = ", ".join(approval.tool for approval in outcome.approvals)
+            return (
+                f"Run {run_id} waits for approval of {waiting}: approve or reject it with "
+                f"POST /runs/{run_id}/approve or /reject."
+            )
+        return outcome.text
 
     run_agent.__name__ = agent
     return run_agent
@@ -120,8 +124,3 @@ def _logging_left_alone() -> Iterator[None]:
             root.removeHandler(handler)
             handler.close()
         root.setLevel(level)
-
-
-def _error_code(error: BaseException) -> str:
-    """A model fault's stable code (`model_timeout`...), else the error's class name."""
-    return f"model_{error.fault}" if isinstance(error, ModelCallError) else type(error).__name__

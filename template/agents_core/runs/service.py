@@ -1,24 +1,29 @@
 """The run service: the one place a door starts, streams, decides, cancels and reads runs.
 
-Ownership, limits, guardrails, sessions and approvals are enforced below it (orchestrator,
-session store, approvals store); the service adds what every door needs on top: one request and
-outcome shape, the run's token usage, and cancelling a run in this process by its id.
+Ownership, limits, guardrails, sessions and approvals are enforced in the run's lifecycle
+(`agents_core.runs.*`) and the stores below it; the service gives every door one request and
+outcome shape, the run's token usage, the orchestrator that paused a run, and cancelling a
+run (going on in this process, or paused) by its id.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from agents_core.approvals.paused_run import paused_workflow
 from agents_core.approvals.pending import PendingApproval
-from agents_core.observability.run_log import new_run_id, token_usage
-from agents_core.orchestrator import AgentOrchestrator, validate_run_id
+from agents_core.limits.limiter import admit
+from agents_core.observability.run_log import new_run_id
+from agents_core.orchestrator import AgentOrchestrator, RoutingOrchestrator
 from agents_core.principals import LOCAL, Principal
+from agents_core.runs import decisions, opening, streaming
 from agents_core.runs.outcome import RunOutcome, Usage
 from agents_core.runs.request import RunRequest
+from agents_core.runs.running import answer_result, drive
 from agents_core.runs.targets import (
     OrchestratorFactory,
     RunTarget,
@@ -27,13 +32,12 @@ from agents_core.runs.targets import (
 )
 from agents_core.services.streaming import StreamEvent
 from agents_core.utils.messages import to_text
-from agents_core.utils.tasks import cancel_and_wait
 
 
 @dataclass
 class _Active:
     principal: Principal
-    cancel: asyncio.Event
+    cancel: Callable[[], Any]
 
 
 class RunService:
@@ -59,53 +63,65 @@ class RunService:
 
     async def authorize_session(self, session_id: str, principal: Principal = LOCAL) -> None:
         """SessionNotFound when `session_id` is stored and not `principal`'s (before streaming)."""
-        await self.orchestrator(None).authorize_session(session_id, principal)
+        await opening.authorize_session(session_id, principal)
 
     # -- runs ----------------------------------------------------------------------------------
 
-    async def run(self, request: RunRequest) -> RunOutcome:
+    async def run(
+        self, request: RunRequest, *, orchestrator: AgentOrchestrator | None = None
+    ) -> RunOutcome:
         """Run to its end or its first pause. Raises what the run raised (AgentsCoreError,
-        ValueError for a bad input, LimitExceeded before anything runs)."""
-        orchestrator = self.orchestrator(request.agent)
-        run_id = request.run_id or new_run_id()
-        tokens: dict[str, int] = {}
-        with self._tracked(run_id, request.principal) as active, _counting(tokens):
-            raw = await _until_cancelled(
-                orchestrator.run(
-                    request.input,
-                    dict(request.context),
-                    session_id=request.session_id,
-                    run_id=run_id,
-                    principal=request.principal,
-                ),
-                active.cancel,
-            )
-        return outcome_of(raw, run_id, request.session_id, _usage(tokens))
+        ValueError for a bad input, LimitExceeded before anything runs); CancelledError when
+        `cancel()` ended it (nothing stored).
 
-    async def stream(self, request: RunRequest) -> AsyncIterator[StreamEvent]:
+        `orchestrator`: the one `orchestrator(request.agent)` gave a door that checked the
+        request against it (its `context_class`); by default a new one (one per run).
+        """
+        orchestrator = orchestrator or self.orchestrator(request.agent)
+        state = opening.open_run(
+            orchestrator,
+            request.input,
+            request.context,
+            session_id=request.session_id,
+            run_id=request.run_id or new_run_id(),
+            principal=request.principal,
+            streaming=orchestrator.streaming,
+        )
+        await admit(request.principal)
+        raw = await self._cancellable(state.run_id, request.principal, drive(orchestrator, state))
+        session_id = state.session_id or request.session_id
+        return outcome_of(raw, state.run_id, session_id, _usage(state.tokens), state.pending)
+
+    async def stream(
+        self, request: RunRequest, *, orchestrator: AgentOrchestrator | None = None
+    ) -> AsyncGenerator[StreamEvent, None]:
         """The run's events: run_start ... answer | approval_required | error, then done.
 
-        `done` carries `usage` (input_tokens, output_tokens). Closing the iterator cancels the
-        run; `cancel(run_id)` ends it with an `error` event (code `cancelled`) and `done`.
+        `done` carries `usage` (input_tokens, output_tokens). What refuses the run (a bad
+        input, a limit) is raised at the first `anext()`. Closing the iterator cancels the run;
+        `cancel(run_id)` ends it with an `error` event (code `cancelled`) and `done`.
+        `orchestrator`: as for `run()`.
         """
-        orchestrator = self.orchestrator(request.agent)
+        orchestrator = orchestrator or self.orchestrator(request.agent)
         run_id = request.run_id or new_run_id()
-        tokens: dict[str, int] = {}
-        with self._tracked(run_id, request.principal) as active, _counting(tokens):
-            events = orchestrator.stream(
+        control = streaming.StreamControl()
+        with self._tracked(run_id, request.principal, control.cancel):
+            events = streaming.stream(
+                orchestrator,
                 request.input,
-                dict(request.context),
+                request.context,
                 session_id=request.session_id,
                 run_id=run_id,
                 principal=request.principal,
+                control=control,
             )
             try:
-                async for event in _events_until_cancelled(events, active.cancel):
-                    if event.type == "done":
-                        event.data["usage"] = _usage(tokens).__dict__
+                async for event in events:
                     yield event
             finally:
                 await events.aclose()
+
+    # -- approvals -----------------------------------------------------------------------------
 
     async def approve(
         self, run_id: str, approval_id: str, *, principal: Principal = LOCAL
@@ -124,6 +140,14 @@ class RunService:
         """Reject a waiting tool call (the model reads the refusal and `reason`)."""
         return await self._decide(run_id, approval_id, False, reason, principal)
 
+    async def pending(self, run_id: str, *, principal: Principal = LOCAL) -> list[PendingApproval]:
+        """The tool calls `principal`'s paused run waits on (none once it resumed).
+
+        ApprovalError `unknown` for a run that never paused, was cancelled, or is another
+        principal's; `expired` past APPROVAL_TIMEOUT_SECONDS; ValueError for a bad run id.
+        """
+        return await decisions.waiting(run_id, principal)
+
     async def _decide(
         self,
         run_id: str,
@@ -132,22 +156,46 @@ class RunService:
         reason: str | None,
         principal: Principal,
     ) -> RunOutcome:
-        validate_run_id(run_id)
-        tokens: dict[str, int] = {}
-        with _counting(tokens):
-            raw = await self.orchestrator(None).resume(
-                run_id, approval_id, approved=approved, reason=reason, principal=principal
-            )
-        return outcome_of(raw, run_id, None, _usage(tokens))
+        orchestrator = await self._paused_orchestrator(run_id, principal)  # validates run_id
+        decision = await self._cancellable(
+            run_id,
+            principal,
+            decisions.decide(
+                orchestrator,
+                run_id,
+                approval_id,
+                approved=approved,
+                reason=reason,
+                principal=principal,
+            ),
+        )
+        usage = _usage(decision.tokens)
+        return outcome_of(decision.outcome, run_id, None, usage, decision.approvals)
+
+    async def _paused_orchestrator(self, run_id: str, principal: Principal) -> AgentOrchestrator:
+        """The orchestrator that paused `run_id` (the router's for a run id that paused nothing
+        or is another principal's: its decision is then refused as unknown)."""
+        opening.validate_run_id(run_id)
+        found = await paused_workflow(run_id, principal)
+        if found is None:
+            return self.orchestrator(None)
+        workflow, default_agent = found
+        routed = workflow == RoutingOrchestrator.__qualname__
+        return self.orchestrator(None if routed else default_agent)
+
+    # -- cancelling ----------------------------------------------------------------------------
 
     async def cancel(self, run_id: str, *, principal: Principal = LOCAL) -> bool:
-        """Cancel a run going on in this process; False when there is none that `principal`
-        may see (unknown, finished, another's). The run stores nothing."""
+        """Cancel `principal`'s run: one going on in this process (it stores nothing), or a
+        paused one (discarded: its approvals are then unknown). False when there is none that
+        `principal` may see (unknown, finished, another's)."""
         active = self._active.get(run_id)
-        if active is None or not principal.may_access(active.principal.id):
-            return False
-        active.cancel.set()
-        return True
+        if active is not None:
+            if not principal.may_access(active.principal.id):
+                return False
+            active.cancel()
+            return True
+        return await decisions.discard(run_id, principal)
 
     def running(self, principal: Principal = LOCAL) -> list[str]:
         """Ids of the runs going on in this process that `principal` may see."""
@@ -157,9 +205,17 @@ class RunService:
             if principal.may_access(active.principal.id)
         ]
 
+    async def _cancellable(self, run_id: str, principal: Principal, work: Any) -> Any:
+        """Await `work` in a task `cancel(run_id)` cancels (CancelledError after its cleanup)."""
+        task: asyncio.Task[Any] = asyncio.ensure_future(work)
+        with self._tracked(run_id, principal, task.cancel):
+            return await task
+
     @contextlib.contextmanager
-    def _tracked(self, run_id: str, principal: Principal) -> Any:
-        active = _Active(principal, asyncio.Event())
+    def _tracked(
+        self, run_id: str, principal: Principal, cancel: Callable[[], Any]
+    ) -> Iterator[_Active]:
+        active = _Active(principal, cancel)
         self._active[run_id] = active
         try:
             yield active
@@ -168,19 +224,26 @@ class RunService:
                 del self._active[run_id]
 
 
-def outcome_of(raw: Any, run_id: str, session_id: str | None, usage: Usage) -> RunOutcome:
-    """The `RunOutcome` of what `AgentOrchestrator.run()` or `resume()` returned."""
+def outcome_of(
+    raw: Any,
+    run_id: str,
+    session_id: str | None,
+    usage: Usage,
+    approvals: list[PendingApproval] | None = None,
+) -> RunOutcome:
+    """The `RunOutcome` of what a run returned: `execute()`'s outcome or a `PendingApproval`
+    (`approvals`: every call the pause waits on; default: that one)."""
     if isinstance(raw, PendingApproval):
         return RunOutcome(
             run_id=raw.run_id,
             session_id=raw.session_id or session_id,
             status="paused",
             agent=raw.agent,
-            approvals=[raw],
+            approvals=list(approvals or [raw]),
             usage=usage,
             raw=raw,
         )
-    result = raw.get("result") if isinstance(raw, dict) else raw
+    result = answer_result(raw)
     info = raw if isinstance(raw, dict) else {}
     return RunOutcome(
         run_id=run_id,
@@ -197,57 +260,3 @@ def outcome_of(raw: Any, run_id: str, session_id: str | None, usage: Usage) -> R
 
 def _usage(tokens: dict[str, int]) -> Usage:
     return Usage(tokens.get("input", 0), tokens.get("output", 0))
-
-
-@contextlib.contextmanager
-def _counting(tokens: dict[str, int]) -> Any:
-    """Collect the model tokens of the runs started inside (the orchestrator adds to it)."""
-    reset = token_usage.set(tokens)
-    try:
-        yield tokens
-    finally:
-        token_usage.reset(reset)
-
-
-async def _until_cancelled(work: Any, cancelled: asyncio.Event) -> Any:
-    """Await `work`; CancelledError (after its cleanup) when `cancelled` is set first."""
-    task: asyncio.Task[Any] = asyncio.ensure_future(work)
-    waiter = asyncio.ensure_future(cancelled.wait())
-    try:
-        await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        if not task.done():
-            await cancel_and_wait(task)
-        await cancel_and_wait(waiter)
-    return task.result()  # CancelledError when the run was cancelled
-
-
-async def _events_until_cancelled(
-    events: AsyncIterator[StreamEvent], cancelled: asyncio.Event
-) -> AsyncIterator[StreamEvent]:
-    """The events, until `cancelled` is set: then an `error` (code `cancelled`) and `done`."""
-    last_seq = -1
-    run_id = None
-    while True:
-        step = asyncio.ensure_future(anext(events))
-        waiter = asyncio.ensure_future(cancelled.wait())
-        try:
-            await asyncio.wait({step, waiter}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            await cancel_and_wait(waiter)
-        if not step.done():
-            await cancel_and_wait(step)
-            yield StreamEvent(
-                type="error",
-                seq=last_seq + 1,
-                data={"message": "The run was cancelled.", "code": "cancelled"},
-            )
-            yield StreamEvent(type="done", seq=last_seq + 2, data={"run_id": run_id})
-            return
-        try:
-            event = step.result()
-        except StopAsyncIteration:
-            return
-        last_seq = event.seq
-        run_id = event.data.get("run_id", run_id)
-        yield event

@@ -153,7 +153,7 @@ async def test_a_refused_run_is_logged_and_its_trace_marked_as_failed(
     assert "GuardrailTripped" in record["error"]
 
 
-def test_a_run_id_must_be_32_hex_digits(runner: AgentRunner) -> None:
+async def test_a_run_id_must_be_32_hex_digits(runner: AgentRunner) -> None:
     orchestrator = RoutingOrchestrator(runner=runner)
     with pytest.raises(ValueError, match="32 lowercase hex digits"):
-        orchestrator._open_run("hi", None, None, "not-a-run-id")
+        await orchestrator.run("hi", run_id="not-a-run-id")

@@ -1,7 +1,9 @@
 """Run an agent: JSON, Server-Sent Events, or a WebSocket; all three share the event shape.
 
-Every run is the caller's (`PrincipalDep`): agents_core refuses another principal's session or
-paused run as unknown (404 `session_not_found` / `approval_not_found`).
+A door over the run service (`RunServiceDep`): each route maps its request onto a `RunRequest`
+and the `RunOutcome` or events back. Every run is the caller's (`PrincipalDep`): agents_core
+refuses another principal's session or paused run as unknown (404 `session_not_found` /
+`approval_not_found`).
 """
 
 from __future__ import annotations
@@ -17,20 +19,20 @@ from pydantic import ValidationError
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.types import Message
 
-from agents_core.approvals import PendingApproval
-from agents_core.approvals.paused_run import paused_workflow
 from agents_core.exceptions import AgentsCoreError
 from agents_core.observability.run_log import new_run_id
-from agents_core.orchestrator import AgentOrchestrator, RoutingOrchestrator, validate_run_id
+from agents_core.orchestrator import AgentOrchestrator
 from agents_core.principals import Principal
+from agents_core.runs import RunOutcome, RunService
+from agents_core.runs import RunRequest as ServiceRequest
+from agents_core.runs.opening import validate_run_id
 from agents_core.services.streaming import StreamEvent
 from agents_core.session.agent_session import validate_session_id
-from agents_core.utils.messages import to_text
 from agents_core.utils.tasks import cancel_and_wait
 from api.context import context_data
 from api.deps import (
-    OrchestratorFactoryDep,
     PrincipalDep,
+    RunServiceDep,
     SettingsDep,
     get_principal,
     require_principal,
@@ -65,12 +67,15 @@ ws_router = APIRouter(prefix="/runs", tags=["runs"])
 
 
 def _prepare(
-    body: RunRequest, settings: ApiSettings, factory: OrchestratorFactoryDep
-) -> tuple[AgentOrchestrator, dict[str, Any]]:
-    """Everything that can fail before a run starts: sizes, session id, agent name, context.
-
-    Returns the orchestrator and the `context_data` of its run.
-    """
+    body: RunRequest,
+    settings: ApiSettings,
+    service: RunService,
+    principal: Principal,
+    run_id: str | None = None,
+) -> tuple[ServiceRequest, AgentOrchestrator]:
+    """The run service's request, after everything that can fail before a run starts: sizes,
+    session id, agent name, context; and the orchestrator its context was checked against
+    (the one the run runs on: one orchestrator per run)."""
     if len(body.input) > settings.max_input_chars:
         raise ApiError(
             413,
@@ -81,16 +86,59 @@ def _prepare(
         )
     if body.session_id is not None:
         validate_session_id(body.session_id)
-    orchestrator = factory(body.agent)
+    orchestrator = service.orchestrator(body.agent)  # an unknown agent: 404
     data = context_data(orchestrator.context_class, body.context, settings.max_context_chars)
-    return orchestrator, data
+    request = ServiceRequest(
+        input=body.input,
+        agent=body.agent,
+        principal=principal,
+        session_id=body.session_id,
+        run_id=run_id,
+        context=data,
+    )
+    return request, orchestrator
+
+
+def _response(outcome: RunOutcome) -> RunResponse:
+    if outcome.status == "paused":
+        approval = outcome.approvals[0]
+        return RunResponse(
+            run_id=outcome.run_id,
+            session_id=outcome.session_id or "",
+            agent=outcome.agent,
+            output=None,
+            text="",
+            status="pending_approval",
+            approval=PendingApprovalInfo(
+                **{k: v for k, v in approval.to_dict().items() if k != "status"}
+            ),
+        )
+    return RunResponse(
+        run_id=outcome.run_id,
+        session_id=outcome.session_id or "",
+        agent=outcome.agent,
+        intent=outcome.intent,
+        output=jsonable_encoder(outcome.output),
+        text=outcome.text,
+    )
+
+
+def _run_id_of(run_id: str, request: Request, response: Response) -> str:
+    """A path's run id, checked (400) and named in the response's headers."""
+    try:
+        validate_run_id(run_id)
+    except ValueError as error:
+        raise from_core_error(error) from error
+    remember_run_id(request, run_id)  # error responses carry it too
+    response.headers[RUN_ID_HEADER] = run_id
+    return run_id
 
 
 @router.post("")
 async def create_run(
     body: RunRequest,
     settings: SettingsDep,
-    factory: OrchestratorFactoryDep,
+    service: RunServiceDep,
     request: Request,
     response: Response,
     principal: PrincipalDep,
@@ -100,66 +148,19 @@ async def create_run(
     404 `session_not_found` when `session_id` is another principal's.
 
     429 with `Retry-After` when the caller is over a limit (no model is called)."""
-    orchestrator, data = _prepare(body, settings, factory)
-    run_id = new_run_id()
-    remember_run_id(request, run_id)  # error responses carry it too
-    response.headers[RUN_ID_HEADER] = run_id
+    run, orchestrator = _prepare(body, settings, service, principal, new_run_id())
+    _run_id_of(str(run.run_id), request, response)
     try:
-        outcome = await orchestrator.run(
-            body.input, data, session_id=body.session_id, run_id=run_id, principal=principal
-        )
+        return _response(await service.run(run, orchestrator=orchestrator))
     except ValueError as error:
         raise from_core_error(error) from error
-    return _response(outcome, run_id, body.session_id)
-
-
-def _response(outcome: Any, run_id: str, session_id: str | None) -> RunResponse:
-    if isinstance(outcome, PendingApproval):
-        return RunResponse(
-            run_id=run_id,
-            session_id=outcome.session_id or session_id or "",
-            agent=outcome.agent,
-            output=None,
-            text="",
-            status="pending_approval",
-            approval=PendingApprovalInfo(
-                **{k: v for k, v in outcome.to_dict().items() if k != "status"}
-            ),
-        )
-    if not isinstance(outcome, dict):  # a custom execute() may return the output itself
-        outcome = {"result": outcome}
-    result = outcome.get("result")
-    return RunResponse(
-        run_id=run_id,
-        session_id=str(outcome.get("session_id") or session_id or ""),
-        agent=outcome.get("agent"),
-        intent=outcome.get("intent"),
-        output=jsonable_encoder(result),
-        text=to_text(result),
-    )
-
-
-async def _paused_orchestrator(
-    run_id: str, factory: OrchestratorFactoryDep, principal: Principal
-) -> AgentOrchestrator:
-    """The orchestrator that paused `run_id` (any, for a run id that paused nothing or is
-    another principal's: its decision is then refused as unknown)."""
-    try:
-        validate_run_id(run_id)
-    except ValueError as error:
-        raise from_core_error(error) from error
-    found = await paused_workflow(run_id, principal)
-    if found is None:
-        return factory(None)
-    workflow, default_agent = found
-    return factory(None if workflow == RoutingOrchestrator.__qualname__ else default_agent)
 
 
 @router.post("/{run_id}/approve")
 async def approve_run(
     run_id: str,
     body: ApproveRequest,
-    factory: OrchestratorFactoryDep,
+    service: RunServiceDep,
     request: Request,
     response: Response,
     principal: PrincipalDep,
@@ -167,37 +168,30 @@ async def approve_run(
     """Approve the paused run's tool call and resume it: the final answer, or the next pending
     approval. 404 unknown approval (or another principal's run), 409 already decided,
     410 expired."""
-    orchestrator = await _paused_orchestrator(run_id, factory, principal)  # validates run_id
-    remember_run_id(request, run_id)
-    response.headers[RUN_ID_HEADER] = run_id
+    _run_id_of(run_id, request, response)
     try:
-        outcome = await orchestrator.approve(run_id, body.approval_id, principal=principal)
+        return _response(await service.approve(run_id, body.approval_id, principal=principal))
     except ValueError as error:
         raise from_core_error(error) from error
-    return _response(outcome, run_id, None)
 
 
 @router.post("/{run_id}/reject")
 async def reject_run(
     run_id: str,
     body: RejectRequest,
-    factory: OrchestratorFactoryDep,
+    service: RunServiceDep,
     request: Request,
     response: Response,
     principal: PrincipalDep,
 ) -> RunResponse:
     """Reject the paused run's tool call (the model reads the refusal and `reason`) and resume
     it. Same answers and errors as approve."""
-    orchestrator = await _paused_orchestrator(run_id, factory, principal)  # validates run_id
-    remember_run_id(request, run_id)
-    response.headers[RUN_ID_HEADER] = run_id
+    _run_id_of(run_id, request, response)
     try:
-        outcome = await orchestrator.reject(
-            run_id, body.approval_id, body.reason, principal=principal
-        )
+        outcome = await service.reject(run_id, body.approval_id, body.reason, principal=principal)
     except ValueError as error:
         raise from_core_error(error) from error
-    return _response(outcome, run_id, None)
+    return _response(outcome)
 
 
 async def _started(
@@ -230,7 +224,7 @@ async def _sse(
 async def stream_run(
     body: RunRequest,
     settings: SettingsDep,
-    factory: OrchestratorFactoryDep,
+    service: RunServiceDep,
     request: Request,
     principal: PrincipalDep,
 ) -> EventSourceResponse:
@@ -240,16 +234,12 @@ async def stream_run(
     Another principal's `session_id` is a 404 `session_not_found` before the stream starts.
     Over a limit the answer is a JSON 429 with `Retry-After` instead, before any event.
     """
-    orchestrator, data = _prepare(body, settings, factory)
     run_id = new_run_id()
+    run, orchestrator = _prepare(body, settings, service, principal, run_id)
     remember_run_id(request, run_id)
-    if body.session_id is not None:
-        await orchestrator.authorize_session(body.session_id, principal)
-    first, stream = await _started(
-        orchestrator.stream(
-            body.input, data, session_id=body.session_id, run_id=run_id, principal=principal
-        )
-    )
+    if run.session_id is not None:
+        await service.authorize_session(run.session_id, principal)
+    first, stream = await _started(service.stream(run, orchestrator=orchestrator))
     return EventSourceResponse(_sse(first, stream), headers={RUN_ID_HEADER: run_id})
 
 
@@ -257,7 +247,7 @@ async def stream_run(
 async def run_websocket(
     websocket: WebSocket,
     settings: SettingsDep,
-    factory: OrchestratorFactoryDep,
+    service: RunServiceDep,
     principal: PrincipalDep,
 ) -> None:
     """Send `{"input", "agent"?, "session_id"?, "context"?}`; receive the run's events, to `done`.
@@ -310,13 +300,11 @@ async def run_websocket(
                     continue
                 try:
                     body = RunRequest.model_validate_json(message)
-                    orchestrator, data = _prepare(body, settings, factory)
-                    if body.session_id is not None:  # another's: the error frame, as unknown
-                        await orchestrator.authorize_session(body.session_id, principal)
-                    stream = orchestrator.stream(
-                        body.input, data, session_id=body.session_id, principal=principal
-                    )
+                    run, orchestrator = _prepare(body, settings, service, principal)
+                    if run.session_id is not None:  # another's: the error frame, as unknown
+                        await service.authorize_session(run.session_id, principal)
                     # A refused run (over a limit) gets one error frame, as a bad message does.
+                    stream = service.stream(run, orchestrator=orchestrator)
                     first, stream = await _started(stream)
                 except ValidationError as error:
                     details = validation_details(error.errors())

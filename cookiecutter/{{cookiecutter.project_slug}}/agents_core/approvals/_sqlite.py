@@ -6,7 +6,7 @@ import asyncio
 import sqlite3
 import time
 
-from agents_core.approvals.store import StoredRun
+from agents_core.approvals.store import ENDED_STATUSES, StoredRun
 from agents_core.session._sqlite_transactions import SQLiteTransactions
 from agents_core.utils.tasks import runs_to_end
 
@@ -102,7 +102,7 @@ class SQLiteApprovalStore:
                 f"UPDATE {RUNS_TABLE} SET status = ? WHERE run_id = ? AND status = ?",
                 (new, run_id, old),
             )
-            if cursor.rowcount and new in ("done", "expired"):
+            if cursor.rowcount and new in ENDED_STATUSES:
                 conn.execute(f"UPDATE {RUNS_TABLE} SET payload = '' WHERE run_id = ?", (run_id,))
             return cursor.rowcount == 1
 

@@ -1,4 +1,4 @@
-"""Run an agent from a flow: the spec's "Run Agent Analysis" task over `AgentOrchestrator`."""
+"""Run an agent from a flow: the spec's "Run Agent Analysis" task, a door over `RunService`."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from prefect.cache_policies import NONE as NO_CACHE
 from prefect.client.schemas.objects import TaskRun
 from pydantic_core import to_jsonable_python
 
-from agents_core import AgentOrchestrator, AgentsCoreError, RoutingOrchestrator, get_agent_registry
-from agents_core.utils import to_text
+from agents_core import AgentsCoreError
+from agents_core.runs import RunRequest, RunService
 from workflows_core.ownership import flow_run_principal
 
 
@@ -51,7 +51,7 @@ async def run_agent_analysis_task(
 ) -> dict[str, Any]:
     """Run one agent (or the intent router when `agent` is None) on `query`.
 
-    Thin wrapper over `AgentOrchestrator` / `RoutingOrchestrator`: the same run as
+    Thin wrapper over `RunService.run` (the router's or the agent's orchestrator): the same run as
     ``<slug> chat [--agent NAME]``, recorded in the session store, for the flow run's
     principal (`workflows_core.ownership`: the API's caller, else `local`).
 
@@ -65,22 +65,18 @@ async def run_agent_analysis_task(
         JSON-serializable ``{"agent", "intent", "output", "text", "session_id"}``: `output` is the
         agent's final output (text or its structured output as JSON), `text` a readable form.
     """
-    orchestrator: AgentOrchestrator
-    if agent is not None:
-        get_agent_registry().get(agent)  # an unknown name fails here, listing the known ones
-        orchestrator = AgentOrchestrator(default_agent=agent)
-    else:
-        orchestrator = RoutingOrchestrator()
     principal = await flow_run_principal()
-    outcome = await orchestrator.run(
-        analysis_query(query, data), session_id=session_id, principal=principal
-    )
-    output = outcome.get("result")
-    print(f"{outcome.get('agent')} answered in session {outcome.get('session_id')}")
+    request = RunRequest(analysis_query(query, data), agent, principal, session_id)
+    outcome = await RunService().run(request)  # an unknown agent fails here, listing the known
+    if outcome.status == "paused":
+        tools = ", ".join(approval.tool for approval in outcome.approvals)
+        print(f"run {outcome.run_id} waits for approval of {tools}")
+    else:
+        print(f"{outcome.agent} answered in session {outcome.session_id}")
     return {
-        "agent": outcome.get("agent"),
-        "intent": outcome.get("intent"),
-        "output": to_jsonable_python(output, fallback=str),
-        "text": to_text(output),
-        "session_id": outcome.get("session_id"),
+        "agent": outcome.agent,
+        "intent": outcome.intent,
+        "output": to_jsonable_python(outcome.output, fallback=str),
+        "text": outcome.text,
+        "session_id": outcome.session_id,
     }

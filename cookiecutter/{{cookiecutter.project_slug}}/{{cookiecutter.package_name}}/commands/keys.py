@@ -10,10 +10,11 @@ from typing import Any
 
 from agents_core.principals import ADMIN_ROLE
 
-_EXIT_OK, _EXIT_FAILED = 0, 1
+from ._common import EXIT_FAILED as _EXIT_FAILED
+from ._common import EXIT_OK as _EXIT_OK
 
 
-def add_keys_parser(commands: argparse._SubParsersAction[Any]) -> None:
+def add_parser(commands: argparse._SubParsersAction[Any]) -> None:
     keys = commands.add_parser(
         "keys", help="API keys: add (printed once, stored hashed in API_KEYS_FILE), list, remove"
     )
