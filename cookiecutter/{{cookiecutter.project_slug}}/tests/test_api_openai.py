@@ -18,6 +18,7 @@ import pytest
 from fastapi import FastAPI
 from pydantic import SecretStr
 
+from agents_core import AgentDefinition, register_agent, register_tool
 from agents_core.config import get_settings
 from api import ApiSettings, create_app
 
@@ -491,3 +492,72 @@ async def test_responses_refuse_what_a_run_cannot_take(
         await http.post("/v1/responses", json=request, headers=alice_headers()), 400
     )
     assert error["param"] == param
+
+
+# -- approvals ---------------------------------------------------------------------------------
+
+PATH = "delete file /srv/notes.txt"
+"""The offline model passes the whole message as the path."""
+
+
+@pytest.fixture
+def janitor() -> list[str]:
+    deleted: list[str] = []
+
+    @register_tool(needs_approval=True)
+    def delete_file(path: str) -> str:
+        """Delete a file.
+
+        Args:
+            path: the file's path
+        """
+        deleted.append(path)
+        return f"deleted {path}"
+
+    register_agent(
+        AgentDefinition(
+            name="janitor",
+            description="Deletes files",
+            instructions="You delete files.",
+            tools=["delete_file"],
+        )
+    )
+    return deleted
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_a_paused_run_says_where_to_approve(
+    alice: openai.AsyncOpenAI, http: httpx.AsyncClient, janitor: list[str], stream: bool
+) -> None:
+    messages: Any = [{"role": "user", "content": PATH}]
+    if stream:
+        chunks = [
+            chunk
+            async for chunk in await alice.chat.completions.create(
+                model="janitor", messages=messages, stream=True
+            )
+        ]
+        text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+        finish = [c.choices[0].finish_reason for c in chunks if c.choices][-1]
+        run_id = chunks[0].id.removeprefix("chatcmpl-")
+    else:
+        completion = await alice.chat.completions.create(model="janitor", messages=messages)
+        text = completion.choices[0].message.content or ""
+        finish = completion.choices[0].finish_reason
+        run_id = completion.id.removeprefix("chatcmpl-")
+    assert finish == "stop"
+    assert janitor == []  # nothing ran before the decision
+    assert f"POST /runs/{run_id}/approve" in text
+    approval_id = text.split('"approval_id": "')[1].split('"')[0]
+    assert f"approval id {approval_id}" in text
+    foreign = await http.post(
+        f"/runs/{run_id}/approve",
+        json={"approval_id": approval_id},
+        headers={"Authorization": f"Bearer {BOB_KEY}"},
+    )
+    assert foreign.status_code == 404
+    approved = await http.post(
+        f"/runs/{run_id}/approve", json={"approval_id": approval_id}, headers=alice_headers()
+    )
+    assert approved.status_code == 200, approved.text
+    assert janitor == [PATH]
