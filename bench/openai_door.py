@@ -101,9 +101,9 @@ async def _first_tokens(url: str, door: str, count: int) -> dict[str, float]:
                 if response.status_code != 200:
                     raise SystemExit(f"{path} answered {response.status_code}")
                 async for line in response.aiter_lines():
-                    if seen is None and line.startswith("data:"):
-                        if _is_token(door, line[5:].strip()):
-                            seen = (clock() - start) * 1000
+                    data = line[5:].strip() if line.startswith("data:") else None
+                    if seen is None and data is not None and _is_token(door, data):
+                        seen = (clock() - start) * 1000
             if seen is None:
                 raise SystemExit(f"{path} streamed no token")
             first.append(seen)
@@ -151,7 +151,9 @@ def report(result: dict[str, list[dict[str, float]]]) -> dict[str, Any]:
     summary: dict[str, Any] = {}
     rows: list[list[object]] = []
     for key, (label, target) in metrics.items():
-        door, base = (_project.median([r[key] for r in result[name]]) for name in ("openai", "runs"))
+        door, base = (
+            _project.median([r[key] for r in result[name]]) for name in ("openai", "runs")
+        )
         summary[key] = {"openai": door, "runs": base, "ratio": _project.ratio(door, base)}
         rows.append([label, door, base, summary[key]["ratio"], target])
     headers = ["metric (median over repeats)", "/v1/chat/completions", "/runs", "ratio", "target"]

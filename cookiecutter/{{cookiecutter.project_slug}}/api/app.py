@@ -102,7 +102,8 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
             allow_origins=origins,
             allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["Content-Type", "Authorization", API_KEY_HEADER, SESSION_HEADER],
-            expose_headers=[RUN_ID_HEADER, SESSION_HEADER],  # so browser clients can read the run id
+            # So browser clients can read the run's and the conversation's ids.
+            expose_headers=[RUN_ID_HEADER, SESSION_HEADER],
         )
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.include_router(playground.router)

@@ -17,7 +17,7 @@ from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from openai.types import CompletionUsage
 from openai.types.chat import ChatCompletion, ChatCompletionChunk, ChatCompletionMessage
 from openai.types.chat.chat_completion import Choice
@@ -336,8 +336,10 @@ async def chat_completions(
         ],
         usage=usage_of(outcome.usage),
     )
-    return JSONResponse(
-        completion.model_dump(mode="json", exclude_none=True), headers=turn.headers()
+    return Response(
+        completion.model_dump_json(exclude_none=True),
+        media_type="application/json",
+        headers=turn.headers(),
     )
 
 

@@ -24,7 +24,7 @@ from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response as HTTPResponse
 from openai.types.responses import (
     Response,
     ResponseCompletedEvent,
@@ -292,8 +292,10 @@ async def create_response(
         if forget:
             await discard_session(session_id, principal)
     response = reply.response("completed", answer_text(outcome), outcome.usage)
-    return JSONResponse(
-        response.model_dump(mode="json", exclude_none=True), headers={RUN_ID_HEADER: run_id}
+    return HTTPResponse(
+        response.model_dump_json(exclude_none=True),
+        media_type="application/json",
+        headers={RUN_ID_HEADER: run_id},
     )
 
 
