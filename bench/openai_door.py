@@ -6,7 +6,8 @@ offline model, tracing off; the same input to the same agent ("assistant") throu
   requests/s   POST /v1/chat/completions vs **baseline** POST /runs, N concurrent clients,
                each request a new conversation (a new session, as /runs without session_id)
   first token  POST /v1/chat/completions with stream=true (first chunk with content) vs
-               **baseline** POST /runs/stream (first `token` event), one stream at a time
+               **baseline** POST /runs/stream (first `token` event), one stream at a time,
+               alternating door by door
 
 Printed: medians over repeats (the two doors measured alternately in each repeat) and the ratios
 door / baseline. The issue's targets: requests/s ratio >= 0.95, first-token ratio <= 1.1.
@@ -87,14 +88,17 @@ def _is_token(door: str, data: str) -> bool:
     return bool(choices and choices[0]["delta"].get("content"))
 
 
-async def _first_tokens(url: str, door: str, count: int) -> dict[str, float]:
+async def _first_tokens(url: str, count: int) -> dict[str, float]:
+    """`count` streams per door, one at a time and alternating door by door (the machine's
+    drift, other processes' bursts, falls on both alike): median ms to the first token."""
     import httpx
 
-    path, body = STREAMS[door]
-    first: list[float] = []
+    first: dict[str, list[float]] = {door: [] for door in STREAMS}
     clock = time.perf_counter
     async with httpx.AsyncClient(base_url=url, timeout=60) as client:
-        for _ in range(count):
+        for number in range(count * len(STREAMS)):
+            door = list(STREAMS)[number % len(STREAMS)]
+            path, body = STREAMS[door]
             start = clock()
             seen = None
             async with client.stream("POST", path, json=body) as response:
@@ -106,8 +110,8 @@ async def _first_tokens(url: str, door: str, count: int) -> dict[str, float]:
                         seen = (clock() - start) * 1000
             if seen is None:
                 raise SystemExit(f"{path} streamed no token")
-            first.append(seen)
-    return {"first_token": _project.median(first)}
+            first[door].append(seen)
+    return {door: _project.median(times) for door, times in first.items()}
 
 
 def _worker(argv: list[str]) -> None:
@@ -124,15 +128,17 @@ def _worker(argv: list[str]) -> None:
         async def measure() -> dict[str, list[dict[str, float]]]:
             for door in DOORS:  # warm-up: imports, first runs, connections
                 await _load(url, door, args.warmup, args.concurrency)
-                await _first_tokens(url, door, 3)
+            await _first_tokens(url, 3)
             results: dict[str, list[dict[str, float]]] = {door: [] for door in DOORS}
             for repeat in range(args.repeats):
                 # Alternate which door goes first, so neither always meets a warmer process.
                 order = list(DOORS) if repeat % 2 == 0 else list(reversed(DOORS))
-                for door in order:
-                    load = await _load(url, door, args.requests, args.concurrency)
-                    tokens = await _first_tokens(url, door, args.streams)
-                    results[door].append({**load, **tokens})
+                loads = {
+                    door: await _load(url, door, args.requests, args.concurrency) for door in order
+                }
+                tokens = await _first_tokens(url, args.streams)
+                for door in DOORS:
+                    results[door].append({**loads[door], "first_token": tokens[door]})
             return results
 
         result = asyncio.run(measure())
