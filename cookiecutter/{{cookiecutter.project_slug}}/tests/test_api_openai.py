@@ -561,3 +561,13 @@ async def test_a_paused_run_says_where_to_approve(
     )
     assert approved.status_code == 200, approved.text
     assert janitor == [PATH]
+
+
+async def test_a_malformed_session_header_is_400(http: httpx.AsyncClient) -> None:
+    response = await http.post(
+        "/v1/chat/completions",
+        json={"model": "assistant", "messages": [{"role": "user", "content": "hi"}]},
+        headers={**alice_headers(), "X-Session-Id": "../../etc/passwd"},
+    )
+    error = openai_error_of(response, 400)
+    assert error["code"] == "invalid_session_id"
