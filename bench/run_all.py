@@ -55,7 +55,8 @@ QUICK = {
 
 
 BENCHMARKS = [
-    "overhead", "imports", "render", "api", "auth", "sessions", "workflow", "turns", "suite",
+    "overhead", "imports", "render", "api", "openai", "auth", "sessions", "workflow", "turns",
+    "suite",
 ]  # fmt: skip
 SESSION_URL_VARS = {"redis": "AGENTS_TEST_REDIS_URL", "postgresql": "AGENTS_TEST_POSTGRES_URL"}
 """session_throughput.py runs on SQLite always, on Redis / PostgreSQL when these name a server."""
@@ -139,6 +140,21 @@ def summary_rows(results: dict[str, Any]) -> list[list[object]]:
                         s[ratio_key],
                     ]
                 )
+    door = results.get("openai_door", {})
+    for key, (label, fmt) in {
+        "rps": ("requests/s", "{:.0f}"),
+        "first_token": ("first streamed token ms", "{:.1f}"),
+    }.items():
+        if key in door:
+            rows.append(
+                [
+                    f"openai_door {label}",
+                    fmt.format(door[key]["openai"]),
+                    "POST /runs (/runs/stream)",
+                    fmt.format(door[key]["runs"]),
+                    door[key]["ratio"],
+                ]
+            )
     auth = results.get("auth_overhead", {})
     for mode in ("api_key", "jwt"):
         if mode in auth:
@@ -273,6 +289,10 @@ def main(argv: list[str] | None = None) -> int:
         api_args = [f"--requests={counts['api']}", f"--repeats={counts['api_repeats']}"]
         results.update(_run("api_throughput.py", api_args, env, work / "api.json"))
 
+    if "openai" in only:
+        door_args = [f"--requests={counts['api']}", f"--repeats={counts['api_repeats']}"]
+        results.update(_run("openai_door.py", door_args, env, work / "openai.json"))
+
     if "auth" in only:
         auth_args = [f"--requests={counts['auth']}", f"--repeats={counts['auth_repeats']}"]
         results.update(_run("auth_overhead.py", auth_args, env, work / "auth.json"))
@@ -329,6 +349,7 @@ def main(argv: list[str] | None = None) -> int:
         "imports": "import_time",
         "render": "render_time",
         "api": "api_throughput",
+        "openai": "openai_door",
         "auth": "auth_overhead",
         "workflow": "workflow_overhead",
         "turns": "session_serialization",

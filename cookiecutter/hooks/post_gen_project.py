@@ -58,6 +58,8 @@ PATHS: list[tuple[str, bool]] = [
     ('tests/test_api_fuzz.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
     ('tests/test_api_limits_scale_out.py', {{ 'True' if (cookiecutter.include_api and cookiecutter.session_backend != 'sqlite') else 'False' }}),
     ('tests/test_api_mcp.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
+    ('tests/test_api_openai.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
+    ('tests/test_api_openai_clients.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
     ('tests/test_api_ownership.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
     ('tests/test_api_public.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
     ('tests/test_api_run_id.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),

@@ -7,12 +7,13 @@ sends a huge (or chunked, length-less) body never makes the server hold more tha
 
 from __future__ import annotations
 
+import json
 from typing import Final
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import error_json
+from api.errors import ApiError, error_json, error_shape_for
 
 MAX_NAME_CHARS: Final = 128
 """Longest agent name, flow name, session id or user id a request may carry."""
@@ -42,7 +43,7 @@ class BodyLimitMiddleware:
             return
         declared = _content_length(scope)
         if declared is not None and declared > self.max_bytes:
-            await _refuse(send, self.max_bytes)
+            await _refuse(scope, send, self.max_bytes)
             return
         received = 0
 
@@ -66,12 +67,17 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-async def _refuse(send: Send, limit: int) -> None:
-    body = error_json("input_too_large", _too_large(limit), {"limit": limit}).encode("ascii")
+async def _refuse(scope: Scope, send: Send, limit: int) -> None:
+    status, text = 413, error_json("input_too_large", _too_large(limit), {"limit": limit})
+    shape = error_shape_for(scope)  # a door with its own error shape (the OpenAI routes)
+    if shape is not None:
+        status, shaped = shape(ApiError(413, "input_too_large", _too_large(limit)))
+        text = json.dumps(shaped, ensure_ascii=True)
+    body = text.encode("ascii")
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status,
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode("ascii")),

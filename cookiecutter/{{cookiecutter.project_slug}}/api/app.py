@@ -19,12 +19,28 @@ from agents_core.mcp import close_mcp_servers
 from agents_core.observability.redaction import install_log_redaction, register_secrets
 from agents_core.settings_check import EXIT_BAD_SETTING, exit_on_bad_settings
 from api.deps import API_KEY_HEADER
-from api.errors import install_error_handlers
+from api.errors import add_error_shape, install_error_handlers
 from api.hosts import HostCheckMiddleware
 from api.limits import BodyLimitMiddleware
 from api.mcp_endpoint import install_mcp, mcp_lifespan
+from api.openai_errors import OPENAI_PREFIX, openai_error
 from api.request_tracing import instrument_app
-from api.routes import agents, health, me, playground, runs, sessions, usage{% if cookiecutter.include_workflows %}, workflows{% endif %}
+from api.routes import (
+    agents,
+    health,
+    me,
+    openai_chat,
+    openai_models,
+    openai_responses,
+    playground,
+    runs,
+    sessions,
+    usage,
+{%- if cookiecutter.include_workflows %}
+    workflows,
+{%- endif %}
+)
+from api.routes.openai_chat import SESSION_HEADER
 from api.run_id import RUN_ID_HEADER
 from api.settings import ApiSettings
 {%- if cookiecutter.include_workflows %}
@@ -78,14 +94,16 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.authenticator = authenticator
     install_error_handlers(app)
+    add_error_shape(app, OPENAI_PREFIX, openai_error)  # /v1: OpenAI's error body
     origins = settings.cors_origin_list
     if origins:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=origins,
             allow_methods=["GET", "POST", "DELETE"],
-            allow_headers=["Content-Type", "Authorization", API_KEY_HEADER],
-            expose_headers=[RUN_ID_HEADER],  # so browser clients can read the run id
+            allow_headers=["Content-Type", "Authorization", API_KEY_HEADER, SESSION_HEADER],
+            # So browser clients can read the run's and the conversation's ids.
+            expose_headers=[RUN_ID_HEADER, SESSION_HEADER],
         )
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.include_router(playground.router)
@@ -96,6 +114,10 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.include_router(runs.ws_router)
     app.include_router(sessions.router)
     app.include_router(usage.router)
+    # The OpenAI-compatible door: /v1/models, /v1/chat/completions, /v1/responses.
+    app.include_router(openai_models.router)
+    app.include_router(openai_chat.router)
+    app.include_router(openai_responses.router)
     for router in FEATURE_ROUTERS:
         app.include_router(router)
     install_mcp(app, settings)  # the agents as MCP tools at /mcp

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -16,6 +16,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope
 
 from agents_core.exceptions import (
     AgentRunError,
@@ -197,41 +198,66 @@ def validation_details(errors: Sequence[Any]) -> dict[str, Any]:
     return {"errors": jsonable_encoder(errors, exclude={"input", "ctx", "url"})}
 
 
+ErrorShape = Callable[["ApiError"], tuple[int, dict[str, Any]]]
+"""A door's own error body: the status and JSON body it answers an `ApiError` with (the
+OpenAI-compatible routes answer `{"error": {"message", "type", "code", "param"}}`)."""
+
+
+def add_error_shape(app: FastAPI, path_prefix: str, shape: ErrorShape) -> None:
+    """Answer every error under `path_prefix` (e.g. `/v1`) in `shape` instead of ours: the
+    routes' own errors, malformed bodies, unknown paths, oversized bodies and failed
+    authentication alike."""
+    shapes: dict[str, ErrorShape] = getattr(app.state, "error_shapes", {})
+    app.state.error_shapes = {**shapes, path_prefix.rstrip("/"): shape}
+
+
+def error_shape_for(scope: Scope) -> ErrorShape | None:
+    """The error shape of the request's path, None for ours."""
+    state = getattr(scope.get("app"), "state", None)
+    shapes: dict[str, ErrorShape] = getattr(state, "error_shapes", None) or {}
+    path: str = scope.get("path", "")
+    for prefix, shape in shapes.items():
+        if path == prefix or path.startswith(prefix + "/"):
+            return shape
+    return None
+
+
+def _respond(request: Request, error: ApiError) -> JSONResponse:
+    shape = error_shape_for(request.scope)
+    if shape is None:
+        status, body = error.status, error_body(error.code, error.message, error.details)
+    else:
+        status, body = shape(error)
+    return AsciiJSONResponse(body, status, headers=_headers(request, error.headers))
+
+
 async def _api_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, ApiError)
-    body = error_body(error.code, error.message, error.details)
-    return AsciiJSONResponse(body, error.status, headers=_headers(request, error.headers))
+    return _respond(request, error)
 
 
 async def _core_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, AgentsCoreError)
-    return await _api_error(request, from_core_error(error))
+    return _respond(request, from_core_error(error))
 
 
 async def _validation_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
     details = validation_details(error.errors())
-    body = error_body("invalid_request", "The request is malformed.", details)
-    return AsciiJSONResponse(body, 422)
+    return _respond(request, ApiError(422, "invalid_request", "The request is malformed.", details))
 
 
 async def _http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
     code = _HTTP_CODES.get(error.status_code, "http_error")
-    return AsciiJSONResponse(
-        error_body(code, str(error.detail)),
-        error.status_code,
-        headers=_headers(request, error.headers),
-    )
+    headers = dict(error.headers) if error.headers else None
+    api_error = ApiError(error.status_code, code, str(error.detail), headers=headers)
+    return _respond(request, api_error)
 
 
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:
     logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
-    return AsciiJSONResponse(
-        error_body("internal_error", "Internal server error."),
-        500,
-        headers=_headers(request, None),
-    )
+    return _respond(request, ApiError(500, "internal_error", "Internal server error."))
 
 
 def _headers(request: Request, headers: Mapping[str, str] | None) -> dict[str, str]:

@@ -36,3 +36,22 @@ def app() -> FastAPI:
 @FUZZ_SETTINGS
 def test_no_operation_answers_5xx(app: FastAPI, case: schemathesis.Case[Any]) -> None:
     case.call_and_validate(BASE_URL, app=app, checks=[not_a_server_error])
+
+
+def openai_error_shape(ctx: Any, response: Any, case: schemathesis.Case[Any]) -> bool:
+    """Every error of the OpenAI-compatible routes is `{"error": {message, type, code, param}}`."""
+    if response.status_code < 400:
+        return True
+    body = response.json()
+    assert set(body) == {"error"}, body
+    assert set(body["error"]) == {"message", "type", "code", "param"}, body
+    assert response.status_code != 422, "OpenAI clients expect 400 for a malformed body"
+    return True
+
+
+@schema.include(path_regex="^/v1/").parametrize()
+@FUZZ_SETTINGS
+def test_openai_routes_answer_errors_in_openai_shape(
+    app: FastAPI, case: schemathesis.Case[Any]
+) -> None:
+    case.call_and_validate(BASE_URL, app=app, checks=[not_a_server_error, openai_error_shape])
