@@ -13,9 +13,10 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
+from agents_core.approvals.paused_run import paused_workflow
 from agents_core.approvals.pending import PendingApproval
 from agents_core.observability.run_log import new_run_id, token_usage
-from agents_core.orchestrator import AgentOrchestrator, validate_run_id
+from agents_core.orchestrator import AgentOrchestrator, RoutingOrchestrator, validate_run_id
 from agents_core.principals import LOCAL, Principal
 from agents_core.runs.outcome import RunOutcome, Usage
 from agents_core.runs.request import RunRequest
@@ -135,10 +136,22 @@ class RunService:
         validate_run_id(run_id)
         tokens: dict[str, int] = {}
         with _counting(tokens):
-            raw = await self.orchestrator(None).resume(
+            orchestrator = await self._paused_orchestrator(run_id, principal)
+            raw = await orchestrator.resume(
                 run_id, approval_id, approved=approved, reason=reason, principal=principal
             )
         return outcome_of(raw, run_id, None, _usage(tokens))
+
+    async def _paused_orchestrator(self, run_id: str, principal: Principal) -> AgentOrchestrator:
+        """The orchestrator kind that paused `run_id` (the router's for a run id that paused
+        nothing or is another principal's: its decision is then refused as unknown)."""
+        found = await paused_workflow(run_id, principal)
+        if found is None:
+            return self.orchestrator(None)
+        workflow, default_agent = found
+        return self.orchestrator(
+            None if workflow == RoutingOrchestrator.__qualname__ else default_agent
+        )
 
     async def cancel(self, run_id: str, *, principal: Principal = LOCAL) -> bool:
         """Cancel a run going on in this process; False when there is none that `principal`
