@@ -56,7 +56,7 @@ from agents_core.auth import Authenticator
 from agents_core.exceptions import InvalidSessionIdError, SessionNotFound
 from agents_core.observability.run_log import new_run_id
 from agents_core.principals import Principal
-from agents_core.runs import RunService, RunTarget
+from agents_core.runs import ROUTER, RunService, RunTarget
 from agents_core.session.agent_session import validate_session_id
 from api.a2a_executor import PRINCIPAL_STATE, RUN_SERVICE_STATE, RunServiceExecutor
 from api.deps import API_KEY_HEADER, authenticate, get_run_service
@@ -200,7 +200,9 @@ def agent_card(targets: list[RunTarget], base_url: str, authenticator: Authentic
 def install_a2a(app: FastAPI, settings: ApiSettings) -> None:
     """Serve the card and the JSON-RPC endpoint; `a2a_lifespan` must run around the app."""
     authenticator: Authenticator = app.state.authenticator
-    placeholder = agent_card([], "http://localhost", authenticator)  # what the handler checks
+    # What the handler checks (streaming, input modes); clients get `card` below.
+    router = RunTarget(ROUTER, "Picks the agent for each message by its intent.", None)
+    placeholder = agent_card([router], "http://localhost", authenticator)
     handler = OwnedRequestHandler(
         agent_executor=RunServiceExecutor(),
         task_store=InMemoryTaskStore(),
