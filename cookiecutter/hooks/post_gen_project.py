@@ -54,6 +54,7 @@ PATHS: list[tuple[str, bool]] = [
     ('tests/security/test_websocket_origin.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
     ('tests/test_api.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
     ('tests/test_api_a2a.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
+    ('tests/test_api_a2a_node.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
     ('tests/test_api_a2a_remote.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
     ('tests/test_api_approvals.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
     ('tests/test_api_cancellation.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
