@@ -56,13 +56,15 @@ for await (const event of alice.sendMessageStream(message("What is 2 + 2?"))) {
   }
 }
 
-const paused = await alice.sendMessage(message(process.env.PATH_TO_DELETE, { metadata: { agent: "janitor" } }));
+const janitor = () => message(process.env.PATH_TO_DELETE, { metadata: { agent: "janitor" } });
+const paused = await alice.sendMessage(janitor());
 const pausedTask = paused.payload?.value ?? paused;
-const done = await alice.sendMessage(message("approve", { taskId: pausedTask.id, contextId: pausedTask.contextId }));
+const onTask = { taskId: pausedTask.id, contextId: pausedTask.contextId };
+const done = await alice.sendMessage(message("approve", onTask));
 const doneTask = done.payload?.value ?? done;
 const got = await alice.getTask({ id: pausedTask.id, tenant: "", historyLength: undefined });
 
-const second = await alice.sendMessage(message(process.env.PATH_TO_DELETE, { metadata: { agent: "janitor" } }));
+const second = await alice.sendMessage(janitor());
 const secondTask = second.payload?.value ?? second;
 let bobError = null;
 try { await bob.getTask({ id: secondTask.id, tenant: "", historyLength: undefined }); }
@@ -74,7 +76,8 @@ console.log(JSON.stringify({
   kinds,
   streamedText,
   pausedState: pausedTask.status.state,
-  pausedSays: pausedTask.status.message.parts.map((p) => p.content?.value).filter((v) => typeof v === "string").join(" "),
+  pausedSays: pausedTask.status.message.parts
+    .map((p) => p.content?.value).filter((v) => typeof v === "string").join(" "),
   doneState: doneTask.status.state,
   doneText: textOf(doneTask),
   gotState: got.status.state,
