@@ -107,12 +107,18 @@ class _CallContextBuilder(DefaultServerCallContextBuilder):
 
 
 class OwnedRequestHandler(DefaultRequestHandler):
-    """The SDK's handler, refusing a contextId that is another principal's session as an
-    unknown task (before any task is created or any model called)."""
+    """The SDK's handler, refusing (before any task is created or any model called) a text
+    over `max_input_chars` and a contextId that is another principal's session (as an unknown
+    task)."""
+
+    def __init__(self, *, max_input_chars: int, **options: Any) -> None:
+        super().__init__(**options)
+        self.max_input_chars = max_input_chars
 
     async def on_message_send(
         self, params: SendMessageRequest, context: ServerCallContext
     ) -> Message | Task:
+        self._check_size(params)
         await _check_context(self, params, context)
         answer: Message | Task = await super().on_message_send(params, context)
         return answer
@@ -120,9 +126,18 @@ class OwnedRequestHandler(DefaultRequestHandler):
     async def on_message_send_stream(
         self, params: SendMessageRequest, context: ServerCallContext
     ) -> AsyncGenerator[Event, None]:
+        self._check_size(params)
         await _check_context(self, params, context)
         async for event in super().on_message_send_stream(params, context):
             yield event
+
+    def _check_size(self, params: SendMessageRequest) -> None:
+        size = sum(len(part.text) for part in params.message.parts)
+        if size > self.max_input_chars:
+            raise InvalidParamsError(
+                message=f"The message has {size} characters of text; the limit is "
+                f"{self.max_input_chars} (MAX_INPUT_CHARS)."
+            )
 
 
 async def _check_context(
@@ -204,6 +219,7 @@ def install_a2a(app: FastAPI, settings: ApiSettings) -> None:
     router = RunTarget(ROUTER, "Picks the agent for each message by its intent.", None)
     placeholder = agent_card([router], "http://localhost", authenticator)
     handler = OwnedRequestHandler(
+        max_input_chars=settings.max_input_chars,
         agent_executor=RunServiceExecutor(),
         task_store=InMemoryTaskStore(),
         agent_card=placeholder,

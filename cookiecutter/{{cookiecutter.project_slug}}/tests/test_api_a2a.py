@@ -31,11 +31,11 @@ from a2a.types.a2a_pb2 import (
     Task,
     TaskState,
 )
-from a2a.utils.errors import TaskNotFoundError
+from a2a.utils.errors import InvalidParamsError, TaskNotFoundError
 from fastapi import FastAPI
 from pydantic import SecretStr
 
-from agents_core import AgentDefinition, register_agent, register_tool
+from agents_core import AgentDefinition, get_settings, register_agent, register_tool
 from api import ApiSettings, create_app
 
 ALICE = {"Authorization": "Bearer key-alice-0123456789"}
@@ -330,3 +330,24 @@ async def test_the_v0_3_method_names_answer_too(app: FastAPI) -> None:
     result = response.json()["result"]
     assert result["status"]["state"] == "completed"
     assert "4" in result["artifacts"][0]["parts"][0]["text"]
+
+
+async def test_a_text_over_max_input_chars_is_invalid_params(app: FastAPI) -> None:
+    async with a2a_client(app, ALICE) as client:
+        with pytest.raises(InvalidParamsError, match="MAX_INPUT_CHARS"):
+            await send(client, message("x" * 8_001))
+
+
+async def test_a_caller_over_its_rate_limit_gets_a_failed_task_saying_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("RATE_LIMIT_PER_MINUTE", "1")  # read where runs are admitted
+    get_settings.cache_clear()
+    carol = f"carol{uuid.uuid4().hex[:8]}"  # a principal of its own: nobody else's count
+    app = create_app(ApiSettings(api_keys=SecretStr(f"{carol}:key-{carol}-0123456789")))
+    async with a2a_client(app, {"Authorization": f"Bearer key-{carol}-0123456789"}) as client:
+        first = final_task(await send(client, message("What is 2 + 2?", agent="assistant")))
+        second = final_task(await send(client, message("What is 2 + 2?", agent="assistant")))
+    assert first.status.state == TaskState.TASK_STATE_COMPLETED
+    assert second.status.state == TaskState.TASK_STATE_FAILED
+    assert get_message_text(second.status.message).startswith("rate_limit_exceeded:")
