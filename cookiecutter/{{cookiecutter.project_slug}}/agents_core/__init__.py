@@ -59,6 +59,7 @@ _EXPORTS: dict[str, str] = {
     "get_mcp_server_registry": "agents_core.registry.mcp_server_registry",
     "get_settings": "agents_core.config",
     "get_tool_registry": "agents_core.registry.tool_registry",
+    "register_a2a_agent": "agents_core.a2a.remote_agent",
     "register_agent": "agents_core.registry.agent_registry",
     "register_guardrail": "agents_core.registry.guardrail_registry",
     "register_mcp_server": "agents_core.registry.mcp_server_registry",
@@ -116,6 +117,7 @@ __all__ = [
     "get_mcp_server_registry",
     "get_settings",
     "get_tool_registry",
+    "register_a2a_agent",
     "register_agent",
     "register_guardrail",
     "register_mcp_server",
@@ -138,6 +140,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from agents_core.a2a.remote_agent import register_a2a_agent
     from agents_core.approvals.pending import PendingApproval
     from agents_core.config import Settings, get_settings
     from agents_core.core.agent_factory import AgentFactory

@@ -72,6 +72,10 @@ class Settings(BaseSettings):
         default=_PACKAGE_DIR.parent / "mcp_servers.toml",
         description="TOML file declaring MCP servers (docs/mcp.md); a missing file declares none.",
     )
+    a2a_agents_file: Path = Field(
+        default=_PACKAGE_DIR.parent / "a2a_agents.toml",
+        description="TOML file declaring remote A2A agents as tools (docs/framework/a2a.md).",
+    )
     session_url: str = Field(
         default="",
         description="Where sessions are stored; empty means sqlite:///<data_dir>/sessions.db.",
@@ -178,6 +182,11 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_default_file(cls, value: object) -> object:
         return _PACKAGE_DIR.parent / "mcp_servers.toml" if value == "" else value
+
+    @field_validator("a2a_agents_file", mode="before")
+    @classmethod
+    def _empty_is_default_a2a_file(cls, value: object) -> object:
+        return _PACKAGE_DIR.parent / "a2a_agents.toml" if value == "" else value
 
     @model_validator(mode="after")
     def _base_url_needs_a_key(self) -> Settings:

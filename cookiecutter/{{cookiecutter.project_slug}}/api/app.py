@@ -18,6 +18,7 @@ from agents_core.llm.selection import close_model_clients
 from agents_core.mcp import close_mcp_servers
 from agents_core.observability.redaction import install_log_redaction, register_secrets
 from agents_core.settings_check import EXIT_BAD_SETTING, exit_on_bad_settings
+from api.a2a_endpoint import a2a_lifespan, install_a2a
 from api.deps import API_KEY_HEADER
 from api.errors import add_error_shape, install_error_handlers
 from api.hosts import HostCheckMiddleware
@@ -56,7 +57,7 @@ FEATURE_SHUTDOWN: tuple[Callable[[FastAPI], Awaitable[None]], ...] = ({% if cook
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    async with mcp_lifespan(app):  # the /mcp endpoint's session manager
+    async with mcp_lifespan(app), a2a_lifespan(app):  # /mcp's sessions, /a2a's tasks
         yield
     # On SIGTERM/SIGINT too: uvicorn runs this before it exits, so nothing it started outlives it.
     for shutdown in FEATURE_SHUTDOWN:
@@ -121,6 +122,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     for router in FEATURE_ROUTERS:
         app.include_router(router)
     install_mcp(app, settings)  # the agents as MCP tools at /mcp
+    install_a2a(app, settings)  # the agents over A2A: /.well-known/agent-card.json, /a2a
     instrument_app(app, settings)  # request spans, with TRACING_EXPORTER=otlp|console
     # Outermost (added last): a Host not allowed gets 400 before anything else runs.
     app.add_middleware(HostCheckMiddleware, allowlist=settings.host_allowlist)

@@ -1,0 +1,80 @@
+"""Read remote A2A agents from a TOML file (`a2a_agents.toml` by default, `A2A_AGENTS_FILE`).
+
+    [a2a.billing]
+    url = "https://billing.example.com"
+    api_key_env = "BILLING_A2A_KEY"
+    timeout_seconds = 60
+
+Each `[a2a.<name>]` table becomes the tool `<name>` (see `register_a2a_agent`). `${NAME}` in
+url and headers is replaced by the environment variable NAME (`${NAME:-default}` too), as in
+`mcp_servers.toml`. A missing file declares no agent.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from agents_core.a2a.remote_agent import A2AAgentDefinition, register_remote_agent
+from agents_core.exceptions import ConfigurationError
+from agents_core.mcp.servers_file import _expand
+
+_FIELDS = tuple(f.name for f in dataclasses.fields(A2AAgentDefinition) if f.name != "name")
+
+
+def load_a2a_agents_file(path: Path | str) -> list[A2AAgentDefinition]:
+    """The agents declared in `path`; an invalid file raises `ConfigurationError` naming why."""
+    path = Path(path)
+    if not path.is_file():
+        return []
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise ConfigurationError(f"{path}: not a readable TOML file ({error}).") from error
+    unknown = sorted(set(data) - {"a2a"})
+    if unknown:
+        raise ConfigurationError(
+            f"{path}: unknown top-level key(s) {', '.join(unknown)}; declare agents as "
+            "[a2a.<name>] tables."
+        )
+    agents = data.get("a2a", {})
+    if not isinstance(agents, dict):
+        raise ConfigurationError(f"{path}: 'a2a' must be a table of [a2a.<name>] tables.")
+    return [_definition(path, name, table) for name, table in agents.items()]
+
+
+def _definition(path: Path, name: str, table: Any) -> A2AAgentDefinition:
+    where = f"{path}: [a2a.{name}]"
+    if not isinstance(table, dict):
+        raise ConfigurationError(f"{where} must be a table.")
+    unknown = sorted(set(table) - set(_FIELDS))
+    if unknown:
+        raise ConfigurationError(
+            f"{where}: unknown key(s) {', '.join(unknown)}. Allowed: {', '.join(_FIELDS)}."
+        )
+    if "url" not in table:
+        raise ConfigurationError(f"{where}: url is required.")
+    values = {
+        key: _expand(where, key, value) if key in ("url", "headers") else value
+        for key, value in table.items()
+    }
+    try:
+        return A2AAgentDefinition(name=name, **values)
+    except ConfigurationError as error:
+        raise ConfigurationError(f"{path}: {error}") from None
+    except TypeError as error:
+        raise ConfigurationError(f"{where}: {error}") from None
+
+
+def register_a2a_agents_file(path: Path | str | None = None) -> list[A2AAgentDefinition]:
+    """Register the tools of the agents in `path` (None: the `A2A_AGENTS_FILE` setting)."""
+    if path is None:
+        from agents_core.config import get_settings
+
+        path = get_settings().a2a_agents_file
+    definitions = load_a2a_agents_file(path)
+    for definition in definitions:
+        register_remote_agent(definition)
+    return definitions
