@@ -53,6 +53,8 @@ PATHS: list[tuple[str, bool]] = [
     ('tests/security/test_slow_clients.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
     ('tests/security/test_websocket_origin.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
     ('tests/test_api.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
+    ('tests/test_api_agui.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
+    ('tests/test_api_agui_client.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
     ('tests/test_api_approvals.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
     ('tests/test_api_cancellation.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
     ('tests/test_api_fuzz.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),

@@ -24,7 +24,7 @@ from api.hosts import HostCheckMiddleware
 from api.limits import BodyLimitMiddleware
 from api.mcp_endpoint import install_mcp, mcp_lifespan
 from api.request_tracing import instrument_app
-from api.routes import agents, health, me, playground, runs, sessions, usage{% if cookiecutter.include_workflows %}, workflows{% endif %}
+from api.routes import agents, agui, health, me, playground, runs, sessions, usage{% if cookiecutter.include_workflows %}, workflows{% endif %}
 from api.run_id import RUN_ID_HEADER
 from api.settings import ApiSettings
 {%- if cookiecutter.include_workflows %}
@@ -96,6 +96,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.include_router(runs.ws_router)
     app.include_router(sessions.router)
     app.include_router(usage.router)
+    app.include_router(agui.router)  # AG-UI clients (CopilotKit): POST /agui
     for router in FEATURE_ROUTERS:
         app.include_router(router)
     install_mcp(app, settings)  # the agents as MCP tools at /mcp

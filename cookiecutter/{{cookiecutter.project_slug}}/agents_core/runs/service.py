@@ -13,9 +13,10 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
+from agents_core.approvals.paused_run import paused_workflow
 from agents_core.approvals.pending import PendingApproval
 from agents_core.observability.run_log import new_run_id, token_usage
-from agents_core.orchestrator import AgentOrchestrator, validate_run_id
+from agents_core.orchestrator import AgentOrchestrator, RoutingOrchestrator, validate_run_id
 from agents_core.principals import LOCAL, Principal
 from agents_core.runs.outcome import RunOutcome, Usage
 from agents_core.runs.request import RunRequest
@@ -133,12 +134,23 @@ class RunService:
         principal: Principal,
     ) -> RunOutcome:
         validate_run_id(run_id)
+        orchestrator = await self._paused_orchestrator(run_id, principal)
         tokens: dict[str, int] = {}
         with _counting(tokens):
-            raw = await self.orchestrator(None).resume(
+            raw = await orchestrator.resume(
                 run_id, approval_id, approved=approved, reason=reason, principal=principal
             )
         return outcome_of(raw, run_id, None, _usage(tokens))
+
+    async def _paused_orchestrator(self, run_id: str, principal: Principal) -> AgentOrchestrator:
+        """The orchestrator that paused `run_id` (its resume refuses any other class); the
+        router's for a run that paused nothing or is another principal's (refused as unknown)."""
+        found = await paused_workflow(run_id, principal)
+        if found is None:
+            return self.orchestrator(None)
+        workflow, default_agent = found
+        routed = workflow == RoutingOrchestrator.__qualname__
+        return self.orchestrator(None if routed else default_agent)
 
     async def cancel(self, run_id: str, *, principal: Principal = LOCAL) -> bool:
         """Cancel a run going on in this process; False when there is none that `principal`
@@ -206,7 +218,10 @@ def _counting(tokens: dict[str, int]) -> Any:
     try:
         yield tokens
     finally:
-        token_usage.reset(reset)
+        # A door may read a stream's first event in its handler and the rest in its response's
+        # task (another context): the run's tasks already hold `tokens`, nothing to undo there.
+        with contextlib.suppress(ValueError):
+            token_usage.reset(reset)
 
 
 async def _until_cancelled(work: Any, cancelled: asyncio.Event) -> Any:
