@@ -37,6 +37,8 @@ FULL = {
     "sessions": 60,
     "auth": 300,
     "auth_repeats": 3,
+    "agui": 300,
+    "agui_repeats": 3,
 }
 QUICK = {
     "overhead": 60,
@@ -51,11 +53,14 @@ QUICK = {
     "sessions": 15,
     "auth": 100,
     "auth_repeats": 1,
+    "agui": 100,
+    "agui_repeats": 1,
 }
 
 
 BENCHMARKS = [
-    "overhead", "imports", "render", "api", "auth", "sessions", "workflow", "turns", "suite",
+    "overhead", "imports", "render", "api", "agui", "auth", "sessions", "workflow", "turns",
+    "suite",
 ]  # fmt: skip
 SESSION_URL_VARS = {"redis": "AGENTS_TEST_REDIS_URL", "postgresql": "AGENTS_TEST_POSTGRES_URL"}
 """session_throughput.py runs on SQLite always, on Redis / PostgreSQL when these name a server."""
@@ -139,6 +144,26 @@ def summary_rows(results: dict[str, Any]) -> list[list[object]]:
                         s[ratio_key],
                     ]
                 )
+    agui = results.get("agui_door", {})
+    if agui:
+        rows.append(
+            [
+                "agui_door requests/s (>= 0.95)",
+                f"{agui['rps']['agui']:.0f}",
+                "POST /runs",
+                f"{agui['rps']['runs']:.0f}",
+                agui["rps"]["ratio"],
+            ]
+        )
+        rows.append(
+            [
+                "agui_door first streamed text (<= 1.1)",
+                f"{agui['first_text']['agui']:.1f} ms",
+                "POST /runs/stream",
+                f"{agui['first_text']['sse']:.1f} ms",
+                agui["first_text"]["ratio"],
+            ]
+        )
     auth = results.get("auth_overhead", {})
     for mode in ("api_key", "jwt"):
         if mode in auth:
@@ -273,6 +298,10 @@ def main(argv: list[str] | None = None) -> int:
         api_args = [f"--requests={counts['api']}", f"--repeats={counts['api_repeats']}"]
         results.update(_run("api_throughput.py", api_args, env, work / "api.json"))
 
+    if "agui" in only:
+        agui_args = [f"--requests={counts['agui']}", f"--repeats={counts['agui_repeats']}"]
+        results.update(_run("agui_door.py", agui_args, env, work / "agui.json"))
+
     if "auth" in only:
         auth_args = [f"--requests={counts['auth']}", f"--repeats={counts['auth_repeats']}"]
         results.update(_run("auth_overhead.py", auth_args, env, work / "auth.json"))
@@ -329,6 +358,7 @@ def main(argv: list[str] | None = None) -> int:
         "imports": "import_time",
         "render": "render_time",
         "api": "api_throughput",
+        "agui": "agui_door",
         "auth": "auth_overhead",
         "workflow": "workflow_overhead",
         "turns": "session_serialization",
