@@ -145,17 +145,16 @@ async def run_agui(
     else:
         props = _props(body.forwarded_props)
         agent = None if props.agent == ROUTER else props.agent
-        try:
-            orchestrator = service.orchestrator(agent)  # an unknown agent: 404 naming the known
-        except (AgentsCoreError, ValueError) as error:
-            raise from_core_error(error) from error
-        data = context_data(orchestrator.context_class, props.context, settings.max_context_chars)
+        data: dict[str, Any] = {}
+        if props.context:  # checked against the fields of the run's context class
+            context_class = service.orchestrator(agent).context_class  # unknown agent: 404
+            data = context_data(context_class, props.context, settings.max_context_chars)
         text = _user_input(body, settings.max_input_chars)
         run = RunRequest(text, agent, principal, session_id, run_id, data)
         # An async generator (closing it cancels the run), typed as an iterator by the service.
         stream = cast(AsyncGenerator[StreamEvent, None], service.stream(run))
-        try:
-            first = await anext(stream)  # a refused run (a limit, bad input) is an HTTP error
+        try:  # a refused run (unknown agent, a limit, bad input) is an HTTP error
+            first = await anext(stream)
         except ValueError as error:
             raise from_core_error(error) from error
         events = _Translator(ids, props.agent).events(first, stream)
@@ -365,14 +364,13 @@ class _Translator:
 
     async def events(
         self, first: StreamEvent, stream: AsyncGenerator[StreamEvent, None]
-    ) -> AsyncIterator[BaseEvent]:
+    ) -> AsyncIterator[list[BaseEvent]]:
+        """The AG-UI events of each run event, in batches (one write each)."""
         # Closing the stream (the client went away) cancels the run.
         async with contextlib.aclosing(stream):
-            for event in self.on(first):
-                yield event
+            yield self.on(first)
             async for item in stream:
-                for event in self.on(item):
-                    yield event
+                yield self.on(item)
                 if self.failed:
                     return
 
@@ -498,9 +496,9 @@ async def _resumed(
     decisions: list[tuple[str, str, bool, str | None]],
     principal: Principal,
     ids: _Ids,
-) -> AsyncIterator[BaseEvent]:
+) -> AsyncIterator[list[BaseEvent]]:
     """A run that answers interrupts: each decision in order, then the resumed run's end."""
-    yield ids.started()
+    yield [ids.started()]
     outcome: RunOutcome | None = None
     for run_id, approval_id, approved, reason in decisions:
         try:
@@ -510,27 +508,27 @@ async def _resumed(
                 outcome = await service.reject(run_id, approval_id, reason, principal=principal)
         except (AgentsCoreError, ValueError) as error:
             failure = from_core_error(error)  # approval_not_found (another's too), ..._expired
-            yield RunErrorEvent(message=failure.message, code=failure.code)
+            yield [RunErrorEvent(message=failure.message, code=failure.code)]
             return
     assert outcome is not None  # `resume` has at least one entry
     ids.run_id = outcome.run_id
     ids.session_id = outcome.session_id or ids.session_id
     pending: list[tuple[PendingApproval, str]] = []
+    out: list[BaseEvent] = []
     if outcome.status == "paused":
         for approval in outcome.approvals:  # the next call that waits: shown, then asked
-            for event in _tool_call(approval.approval_id, approval.tool, approval.arguments):
-                yield event
+            out.extend(_tool_call(approval.approval_id, approval.tool, approval.arguments))
             pending.append((approval, approval.approval_id))
     elif outcome.text:
-        for event in _text_message(outcome.text):
-            yield event
-    yield ids.state(outcome.agent, [approval for approval, _ in pending])
+        out.extend(_text_message(outcome.text))
+    out.append(ids.state(outcome.agent, [approval for approval, _ in pending]))
     usage = {
         "input_tokens": outcome.usage.input_tokens,
         "output_tokens": outcome.usage.output_tokens,
     }
     result = None if outcome.status == "paused" else _jsonable(outcome.output)
-    yield ids.finished(pending, result, usage)
+    out.append(ids.finished(pending, result, usage))
+    yield out
 
 
 def _jsonable(value: Any) -> Any:
@@ -543,6 +541,9 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-async def _encoded(events: AsyncIterator[BaseEvent], encoder: EventEncoder) -> AsyncIterator[str]:
-    async for event in events:
-        yield encoder.encode(event)
+async def _encoded(
+    batches: AsyncIterator[list[BaseEvent]], encoder: EventEncoder
+) -> AsyncIterator[str]:
+    async for batch in batches:
+        if batch:
+            yield "".join(encoder.encode(event) for event in batch)
