@@ -1,19 +1,33 @@
 """`@ag-ui/client` (the protocol's own TypeScript client, as CopilotKit runs it) against /agui on
 a real server: a conversation with a tool call, an approval answered as an interrupt, and a
-second principal turned away, as the client sees them after its own event verification."""
+second principal turned away, as the client sees them after its own event verification; and a
+client that goes away mid-run, which cancels the run and frees its thread."""
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from pydantic import SecretStr
 
-from agents_core import AgentDefinition, register_agent, register_tool
+from agents_core import (
+    AgentDefinition,
+    AgentOrchestrator,
+    AgentRunner,
+    register_agent,
+    register_tool,
+)
+from agents_core.config import get_settings
 from api import ApiSettings, create_app
+from api.deps import get_orchestrator_factory
 from tests.api_server import serve
+from tests.hanging_model import HangingModel
 from tests.node_clients import run_node
+from tests.test_api_cancellation import QUESTION, assert_next_run_starts_at_once
 
 pytestmark = pytest.mark.slow
 
@@ -174,3 +188,45 @@ def test_http_agent_runs_tools_and_answers_an_interrupt(url: str) -> None:
     # Bob cannot run on alice's thread: 404 in the API's error shape, before any event.
     assert out["bob"]["status"] == 404
     assert out["bob"]["payload"]["error"]["code"] == "session_not_found"
+
+
+@pytest.fixture
+def hanging_url(
+    backend_url: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[str, HangingModel]]:
+    """The API whose first model call (of any run) never answers; later ones do."""
+    monkeypatch.setenv("SESSION_LOCK_TIMEOUT_SECONDS", "1")  # a session still held: 409 at once
+    get_settings.cache_clear()
+    model = HangingModel()  # one model for every orchestrator: only call number 1 hangs
+
+    def factory(agent: str | None) -> AgentOrchestrator:
+        return AgentOrchestrator(
+            runner=AgentRunner(model=model), default_agent=agent or "assistant"
+        )
+
+    app = create_app(ApiSettings())
+    app.dependency_overrides[get_orchestrator_factory] = lambda: factory
+    with serve(app) as url:
+        yield url, model
+
+
+async def test_a_client_that_goes_away_frees_its_thread(
+    hanging_url: tuple[str, HangingModel],
+) -> None:
+    url, model = hanging_url
+    thread_id = f"agui-gone-{uuid.uuid4().hex[:12]}"
+    body = {
+        "threadId": thread_id,
+        "runId": str(uuid.uuid4()),
+        "messages": [{"id": "m1", "role": "user", "content": QUESTION}],
+    }
+    async with (
+        httpx.AsyncClient(base_url=url, timeout=60) as client,
+        client.stream("POST", "/agui", json=body) as response,
+    ):
+        lines = response.aiter_lines()
+        assert json.loads((await anext(lines)).removeprefix("data: "))["type"] == "RUN_STARTED"
+        await model.wait_entered()  # the run holds the thread's session, inside its model call
+    # The client closed the connection: the run is cancelled and the session free at once.
+    await model.wait_cancelled()
+    await assert_next_run_starts_at_once(url, thread_id)

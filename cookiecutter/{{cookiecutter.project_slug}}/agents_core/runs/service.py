@@ -248,6 +248,11 @@ async def _events_until_cancelled(
         waiter = asyncio.ensure_future(cancelled.wait())
         try:
             await asyncio.wait({step, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        except BaseException:
+            # The consumer was cancelled (its client went away): end the step too, so that the
+            # run's generator is not running when it is closed.
+            await cancel_and_wait(step)
+            raise
         finally:
             await cancel_and_wait(waiter)
         if not step.done():
