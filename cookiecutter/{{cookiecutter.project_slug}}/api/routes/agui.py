@@ -134,22 +134,23 @@ async def run_agui(
     run (what is allowed is in the message); 429 over a limit; all before the stream starts.
     """
     session_id = _thread(body.thread_id)
+    # What the body alone can refuse, before the session store is asked.
+    decisions = [_decision(entry) for entry in body.resume or []]
+    props = _props(body.forwarded_props)
+    text = "" if decisions else _user_input(body, settings.max_input_chars)
     run_id = new_run_id()
     remember_run_id(request, run_id)  # error responses carry it too
     await service.authorize_session(session_id, principal)  # another's: 404, as unknown
     encoder = EventEncoder(accept=request.headers.get("accept", "text/event-stream"))
     ids = _Ids(body.thread_id, body.run_id, session_id, run_id)
-    if body.resume:
-        decisions = [_decision(entry) for entry in body.resume]
+    if decisions:
         events = _resumed(service, decisions, principal, ids)
     else:
-        props = _props(body.forwarded_props)
         agent = None if props.agent == ROUTER else props.agent
         data: dict[str, Any] = {}
         if props.context:  # checked against the fields of the run's context class
             context_class = service.orchestrator(agent).context_class  # unknown agent: 404
             data = context_data(context_class, props.context, settings.max_context_chars)
-        text = _user_input(body, settings.max_input_chars)
         run = RunRequest(text, agent, principal, session_id, run_id, data)
         # An async generator (closing it cancels the run), typed as an iterator by the service.
         stream = cast(AsyncGenerator[StreamEvent, None], service.stream(run))
