@@ -186,7 +186,7 @@ async def test_the_router_streams_only_the_answer_as_text(client: httpx.AsyncCli
 
     assert text_of(events) == "2 + 2 = 4."  # not the router's structured JSON
     steps = [e["stepName"] for e in events if e["type"] == "STEP_STARTED"]
-    assert steps == ["intent_router", "assistant"]
+    assert steps[-1] == "assistant"  # after the intent router, when the project has several agents
     assert last(events, "STATE_SNAPSHOT")["snapshot"]["agent"] == "assistant"
     assert events[-1]["type"] == "RUN_FINISHED"
 
