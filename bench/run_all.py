@@ -37,6 +37,8 @@ FULL = {
     "sessions": 60,
     "auth": 300,
     "auth_repeats": 3,
+    "agui": 300,
+    "agui_repeats": 3,
 }
 QUICK = {
     "overhead": 60,
@@ -51,11 +53,14 @@ QUICK = {
     "sessions": 15,
     "auth": 100,
     "auth_repeats": 1,
+    "agui": 100,
+    "agui_repeats": 1,
 }
 
 
 BENCHMARKS = [
-    "overhead", "imports", "render", "api", "openai", "auth", "sessions", "workflow", "turns",
+    "overhead", "imports", "render", "api", "openai", "agui", "auth", "sessions", "workflow",
+    "turns",
     "suite",
 ]  # fmt: skip
 SESSION_URL_VARS = {"redis": "AGENTS_TEST_REDIS_URL", "postgresql": "AGENTS_TEST_POSTGRES_URL"}
@@ -155,6 +160,26 @@ def summary_rows(results: dict[str, Any]) -> list[list[object]]:
                     door[key]["ratio"],
                 ]
             )
+    agui = results.get("agui_door", {})
+    if agui:
+        rows.append(
+            [
+                "agui_door requests/s (>= 0.95)",
+                f"{agui['rps']['agui']:.0f}",
+                "POST /runs",
+                f"{agui['rps']['runs']:.0f}",
+                agui["rps"]["ratio"],
+            ]
+        )
+        rows.append(
+            [
+                "agui_door first streamed text (<= 1.1)",
+                f"{agui['first_text']['agui']:.1f} ms",
+                "POST /runs/stream",
+                f"{agui['first_text']['sse']:.1f} ms",
+                agui["first_text"]["ratio"],
+            ]
+        )
     auth = results.get("auth_overhead", {})
     for mode in ("api_key", "jwt"):
         if mode in auth:
@@ -292,6 +317,9 @@ def main(argv: list[str] | None = None) -> int:
     if "openai" in only:
         door_args = [f"--requests={counts['api']}", f"--repeats={counts['api_repeats']}"]
         results.update(_run("openai_door.py", door_args, env, work / "openai.json"))
+    if "agui" in only:
+        agui_args = [f"--requests={counts['agui']}", f"--repeats={counts['agui_repeats']}"]
+        results.update(_run("agui_door.py", agui_args, env, work / "agui.json"))
 
     if "auth" in only:
         auth_args = [f"--requests={counts['auth']}", f"--repeats={counts['auth_repeats']}"]
@@ -350,6 +378,7 @@ def main(argv: list[str] | None = None) -> int:
         "render": "render_time",
         "api": "api_throughput",
         "openai": "openai_door",
+        "agui": "agui_door",
         "auth": "auth_overhead",
         "workflow": "workflow_overhead",
         "turns": "session_serialization",

@@ -28,6 +28,7 @@ from api.openai_errors import OPENAI_PREFIX, openai_error
 from api.request_tracing import instrument_app
 from api.routes import (
     agents,
+    agui,
     health,
     me,
     openai_chat,
@@ -119,6 +120,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.include_router(openai_models.router)
     app.include_router(openai_chat.router)
     app.include_router(openai_responses.router)
+    app.include_router(agui.router)  # AG-UI clients (CopilotKit): POST /agui
     for router in FEATURE_ROUTERS:
         app.include_router(router)
     install_mcp(app, settings)  # the agents as MCP tools at /mcp

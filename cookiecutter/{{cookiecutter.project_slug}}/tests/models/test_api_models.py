@@ -1,8 +1,9 @@
-"""The HTTP API on a real model server: SSE, and model faults as stable error codes."""
+"""The HTTP API on a real model server: SSE, AG-UI, and model faults as stable error codes."""
 
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -102,3 +103,31 @@ async def test_ready_probes_the_model_server_when_asked(
         response = await ready_client.get("/ready")
     assert response.status_code == 503
     assert response.json()["error"]["message"] == "model: AuthenticationError"
+
+
+async def test_agui_ends_a_failed_run_with_run_error_and_the_fault_code(
+    model_server: ModelServer, client: httpx.AsyncClient
+) -> None:
+    model_server.script(Fail(500, retry_after=0.01, times=None))
+    thread_id = str(uuid.uuid4())
+    body = {
+        "threadId": thread_id,
+        "runId": str(uuid.uuid4()),
+        "messages": [{"id": "m1", "role": "user", "content": "What is 6 * 7?"}],
+        "forwardedProps": {"agent": "assistant"},
+    }
+    response = await client.post("/agui", json=body)
+
+    assert response.status_code == 200  # the failure came after the stream started
+    events = [
+        json.loads(block.removeprefix("data: ")) for block in response.text.split("\n\n")[:-1]
+    ]
+    assert [e["type"] for e in events] == [
+        "RUN_STARTED",
+        "STATE_SNAPSHOT",
+        "STEP_STARTED",
+        "RUN_ERROR",
+    ]
+    error = events[-1]
+    assert error["code"] == "model_upstream_error"  # the fault's code, as the JSON routes name it
+    assert "127.0.0.1" not in error["message"]
