@@ -97,6 +97,7 @@ def test_serve_stops_on_a_missing_keys_file(
     assert "does not exist; create keys with the `keys add NAME` command" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_serve_refusal_in_a_real_process(data_dir: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "{{ cookiecutter.package_name }}", "serve", "--host", "0.0.0.0"],
