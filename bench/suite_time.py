@@ -1,23 +1,37 @@
-"""What a user (and the template's CI) waits for: copy + sync + the default project's own suite.
+"""What a user (and the template's CI) waits for: copy + sync + the default project's suite,
+its two tiers, and how long a command takes to start.
 
 One fresh render of the default answers (always a new one: the suite's time depends on what is
 compiled and cached), then, timed:
 
   copy         copier copy --defaults (the working tree, uncommitted changes included)
   sync         uv sync --extra litellm (the template CI's default combination; warm uv cache)
-  pytest       uv run pytest -q in the project (every test; the run fails when one does)
   cli --help   `python -m <package> --help` in a fresh process (median of 5)
+  chat start   `<cli> chat "What is 2 + 2?"` offline, warm (median of 5 after one warm-up), with
+               bytecode, and with PYTHONDONTWRITEBYTECODE=1 and no .pyc to read (these machines)
+  flow run     `<cli> flow run agent-analysis -p query=...` against a running Prefect server
+               (median of 3 after one warm-up)
+  fast tier    uv run pytest -m "not slow" (every in-process test)
+  slow tier    uv run pytest -m slow (processes, real servers)
+  suite        fast tier + slow tier, as the generated CI runs them (one step each)
 
-With --shared-prefect the suite gets AGENTS_TEST_PREFECT_API_URL of a Prefect server started
-beforehand (as the template's CI does; its start is reported apart), else the suite starts its
-own. PYTHONDONTWRITEBYTECODE is removed for the project's commands, as the template's CI does.
+With --shared-prefect the slow tier gets AGENTS_TEST_PREFECT_API_URL of the Prefect server the
+flow-run figure uses (as the template's CI does; its start is reported apart), else the suite
+starts its own. PYTHONDONTWRITEBYTECODE is removed for the project's commands, as the template's
+CI does. --quick skips the slow tier and the flow run (no Prefect server).
 
-    python bench/suite_time.py [--shared-prefect] [--json out.json]      # ~3 to 6 minutes
+The CI estimate reads the template CI's per-suite table of its last run (--ci-table, a JSON
+object {suite: seconds} or {"suites": {...}} or lines "suite seconds"), and schedules the suites
+longest first on --ci-workers workers; without a table it says so.
+
+    python bench/suite_time.py [--shared-prefect] [--quick] [--json out.json]   # ~3 to 6 min
 """
 
 from __future__ import annotations
 
 import argparse
+import heapq
+import json
 import os
 import re
 import subprocess
@@ -31,6 +45,17 @@ import _project
 
 sys.path.insert(0, str(_project.REPO_ROOT))  # tests._prefect_server: the CI's shared server
 
+CHAT = ["chat", "What is 2 + 2?"]
+FLOW = ["flow", "run", "agent-analysis", "-p", "query=What is 3 * 3?", "-p", "agent=assistant"]
+GOALS = {
+    "suite": "<= 90 s",
+    "fast tier": "<= 20 s",
+    "chat start": "<= 1.5 s",
+    "flow run": "<= 3 s",
+    "ci estimate": "<= 15 min",
+}
+"""Issue 26's goals, printed beside the figures (2 cores, serial)."""
+
 
 def _timed(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, str, int]:
     started = time.perf_counter()
@@ -38,9 +63,69 @@ def _timed(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, str,
     return time.perf_counter() - started, done.stdout + done.stderr, done.returncode
 
 
+def _median_of(
+    args: list[str], cwd: Path, env: dict[str, str], runs: int, *, expect: str = ""
+) -> float | None:
+    """Median wall seconds of `runs` runs after one warm-up; None when a run fails."""
+    times = []
+    for index in range(runs + 1):
+        seconds, output, code = _timed(args, cwd, env)
+        if code != 0 or expect not in output:
+            print(f"{' '.join(args[1:])} failed (exit {code}):\n{output}", file=sys.stderr)
+            return None
+        if index:
+            times.append(seconds)
+    return _project.median(times)
+
+
+def _pytest(project: Path, env: dict[str, str], marker: str) -> tuple[float, int, bool, str]:
+    """(seconds, tests passed, ok, last line) of one tier."""
+    args = ["uv", "run", "pytest", "-q", "-p", "no:cacheprovider", "-m", marker]
+    seconds, output, code = _timed(args, project, env)
+    lines = output.strip().splitlines()
+    tail = lines[-1] if lines else ""
+    for line in lines:
+        if line.startswith(("FAILED", "ERROR")):
+            print(line)
+    print(f"pytest -m {marker!r}: {tail}")
+    passed = re.search(r"(\d+) passed", tail)
+    return seconds, int(passed.group(1)) if passed else 0, code == 0, tail
+
+
+def read_ci_table(path: Path) -> dict[str, float]:
+    """{suite: seconds} from the CI's per-suite table (JSON, or lines "suite seconds")."""
+    text = path.read_text()
+    try:
+        data = json.loads(text)
+    except ValueError:
+        rows = {}
+        for line in text.splitlines():
+            parts = line.split()
+            if len(parts) >= 2 and not line.lstrip().startswith("#"):
+                try:
+                    rows[" ".join(parts[:-1])] = float(parts[-1].rstrip("s"))
+                except ValueError:
+                    continue  # a header line
+        return rows
+    if isinstance(data, dict) and isinstance(data.get("suites"), dict):
+        data = data["suites"]
+    return {str(name): float(seconds) for name, seconds in dict(data).items()}
+
+
+def ci_estimate(suites: dict[str, float], workers: int) -> float:
+    """Wall seconds of the suites run longest first on `workers` parallel workers."""
+    ends = [0.0] * max(1, workers)
+    for seconds in sorted(suites.values(), reverse=True):
+        heapq.heapreplace(ends, ends[0] + seconds)
+    return max(ends)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--shared-prefect", action="store_true", help="as the template CI runs")
+    parser.add_argument("--quick", action="store_true", help="no slow tier, no flow run")
+    parser.add_argument("--ci-table", type=Path, help="the CI's per-suite table of its last run")
+    parser.add_argument("--ci-workers", type=int, default=2, help="parallel suites in CI")
     parser.add_argument("--json", help="write the summary here (run_all.py)")
     args = parser.parse_args(argv)
     print(f"== suite_time: {_project.machine_line()}")
@@ -50,13 +135,16 @@ def main(argv: list[str] | None = None) -> int:
     env["UV_PYTHON_DOWNLOADS"] = "never"
     results: dict[str, Any] = {}
     with ExitStack() as stack:
-        if args.shared_prefect:
+        api_url = ""
+        if not args.quick:
             from tests._prefect_server import prefect_server
 
             started = time.perf_counter()
             work = _project.temp_dir("bench-prefect-")
-            env["AGENTS_TEST_PREFECT_API_URL"] = stack.enter_context(prefect_server(work))
+            api_url = stack.enter_context(prefect_server(work))
             results["prefect server start"] = time.perf_counter() - started
+            if args.shared_prefect:
+                env["AGENTS_TEST_PREFECT_API_URL"] = api_url
 
         started = time.perf_counter()
         project = _project.render_template(
@@ -75,25 +163,55 @@ def main(argv: list[str] | None = None) -> int:
             seconds, _output, code = _timed([python, "-m", "my_agents", "--help"], project, env)
             helps.append(seconds)
         results["cli --help"] = _project.median(helps)
-        pytest = ["uv", "run", "pytest", "-q", "-p", "no:cacheprovider"]
-        seconds, output, code = _timed(pytest, project, env)
-        results["pytest"] = seconds
-        lines = output.strip().splitlines()
-        tail = lines[-1] if lines else ""
-        for line in lines:
-            if line.startswith(("FAILED", "ERROR")):
-                print(line)
-        print(tail)
-        passed = re.search(r"(\d+) passed", tail)
-        results["tests passed"] = int(passed.group(1)) if passed else 0
-        results["pytest ok"] = code == 0
-    results["copy + sync + pytest"] = results["copy"] + results["sync"] + results["pytest"]
+
+        # The commands as a user runs them: the console script, offline, in a folder of its own.
+        cli = str(project / ".venv" / "bin" / "my-agents")
+        work = _project.temp_dir("bench-start-")
+        run_env = _project.worker_env(project, work / "data", PYTHONPATH=None, HOME=str(work))
+        for name in [name for name in run_env if name.startswith("PREFECT_")]:
+            del run_env[name]
+        run_env.pop("PYTHONDONTWRITEBYTECODE", None)
+        chat = _median_of([cli, *CHAT], work, run_env, 5, expect="4")
+        if chat is not None:
+            results["chat start"] = chat
+        # PYTHONDONTWRITEBYTECODE=1 with an empty cache prefix: no .pyc is read or written.
+        cold = dict(run_env, PYTHONDONTWRITEBYTECODE="1", PYTHONPYCACHEPREFIX=str(work / "pyc"))
+        chat = _median_of([cli, *CHAT], work, cold, 3, expect="4")
+        if chat is not None:
+            results["chat start, no bytecode"] = chat
+        if api_url:
+            flow_env = dict(run_env, PREFECT_API_URL=api_url, PREFECT_HOME=str(work / "prefect"))
+            flow = _median_of([cli, *FLOW], work, flow_env, 3, expect="Completed")
+            if flow is not None:
+                results["flow run"] = flow
+
+        ok = True
+        seconds, passed, tier_ok, _tail = _pytest(project, env, "not slow")
+        results["fast tier"], results["fast tier tests"] = seconds, passed
+        ok = ok and tier_ok
+        if not args.quick:
+            seconds, passed, tier_ok, _tail = _pytest(project, env, "slow")
+            results["slow tier"], results["slow tier tests"] = seconds, passed
+            results["suite"] = results["fast tier"] + results["slow tier"]
+            results["tests passed"] = results["fast tier tests"] + passed
+            ok = ok and tier_ok
+        results["pytest ok"] = ok
+
+    if args.ci_table and args.ci_table.is_file():
+        suites = read_ci_table(args.ci_table)
+        results["ci suites"] = len(suites)
+        results["ci estimate"] = ci_estimate(suites, args.ci_workers)
+        print(f"CI estimate: {len(suites)} suites of {args.ci_table} on {args.ci_workers} workers")
+    else:
+        print(f"no CI table ({args.ci_table or 'pass --ci-table'})")
+    if "suite" in results:
+        results["copy + sync + pytest"] = results["copy"] + results["sync"] + results["suite"]
 
     rows = [
-        [name, f"{value:.2f} s" if isinstance(value, float) else value]
+        [name, f"{value:.2f} s" if isinstance(value, float) else value, GOALS.get(name, "")]
         for name, value in results.items()
     ]
-    print(_project.table(["step", "value"], rows))
+    print(_project.table(["step", "value", "goal"], rows))
     _project.write_json(args.json, {"suite_time": results})
     return 0 if results["pytest ok"] else 1
 

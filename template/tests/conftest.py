@@ -8,8 +8,10 @@ import ipaddress
 import os
 import shutil
 import socket
+import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +45,21 @@ os.environ.update(
 _SERVICES_OFF = ("EVENT_PERSISTER", "TRIGGERS", "TASK_RUN_RECORDER", "SCHEDULER", "LATE_RUNS")
 for _service in (*_SERVICES_OFF, "FOREMAN"):
     os.environ[f"PREFECT_SERVER_SERVICES_{_service}_ENABLED"] = "false"
+
+# Each test gets a fresh tmp_path and DATA_DIR: SQLite files (sessions, approvals, limits, the
+# sales sample), each created, synced and deleted. On a disk every new WAL database costs ~20 ms
+# of fsyncs, 1 ms per file deleted; in memory (tmpfs) well under 1 ms. Measured on the default
+# project: most of the in-process tests' time (issue 26). So pytest's temporary directories go to
+# /dev/shm when it exists with room to spare (pytest keeps the last 3 runs' directories there,
+# ~100 MB each). Choose another place with PYTEST_DEBUG_TEMPROOT or --basetemp.
+_TMPFS = Path("/dev/shm")
+if (
+    "PYTEST_DEBUG_TEMPROOT" not in os.environ
+    and _TMPFS.is_dir()
+    and os.access(_TMPFS, os.W_OK)
+    and shutil.disk_usage(_TMPFS).free > 2 * 1024**3
+):
+    os.environ["PYTEST_DEBUG_TEMPROOT"] = str(_TMPFS)
 
 _ENV_VARS = (
     "OPENAI_API_KEY",
@@ -116,6 +133,77 @@ def _no_network() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(socket.socket, "connect", guarded)
         yield
+
+
+# -- the two tiers: `pytest -m "not slow"` (in-process) and `pytest -m slow` ---------------------
+# A test that starts a process (a CLI, Node, Chromium, a Prefect server) or serves the app on a
+# real socket (uvicorn) is marked `slow`; everything else runs in the fast tier. This guard keeps
+# the fast tier honest: an unmarked test that crosses that boundary fails and says what to mark.
+# Servers that stand in for third parties inside the test process (llmock, a JWKS or weather
+# stub on 127.0.0.1) start in milliseconds and stay in the fast tier, as do the app's own tests
+# through httpx's ASGI transport or Starlette's TestClient (no socket, no server).
+
+_SLOW_FIXTURES = frozenset({"prefect_server"})
+"""Fixtures that start a real server (or share one across processes): their tests are slow."""
+
+
+_running_fast_test: list[pytest.Item] = []
+"""The test being set up or run, when it is not marked `slow` (empty otherwise)."""
+
+
+def require_slow_tier(what: str) -> None:
+    """Fail the running test unless it is marked `slow`: it `what` (e.g. "starts a process").
+
+    Called where a test leaves the test process: `subprocess.Popen` (patched below, which covers
+    `subprocess.run`, asyncio's subprocesses, Playwright's Chromium, Node) and the helpers that
+    serve the app on a real socket (`tests/api_server.py`).
+    """
+    if _running_fast_test:
+        raise AssertionError(
+            f"{_running_fast_test[-1].nodeid} {what} but is not marked @pytest.mark.slow: mark "
+            "it, or keep it in the test process (the fast tier, `pytest -m 'not slow'`, crosses "
+            "no process boundary)"
+        )
+
+
+_popen_init = subprocess.Popen.__init__
+
+
+def _guarded_popen_init(self: subprocess.Popen[Any], *args: Any, **kwargs: Any) -> None:
+    require_slow_tier(f"starts a process ({str(args[0] if args else kwargs.get('args'))[:80]})")
+    _popen_init(self, *args, **kwargs)
+
+
+subprocess.Popen.__init__ = _guarded_popen_init  # type: ignore[method-assign]
+
+
+@contextmanager
+def _in_process_only(item: pytest.Item) -> Iterator[None]:
+    """Outside the `slow` tier, starting a process or serving the app on a socket fails."""
+    if item.get_closest_marker("slow"):
+        yield
+        return
+    needs = sorted(_SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())))
+    if needs:
+        pytest.fail(f"uses {', '.join(needs)} (a real server): mark it @pytest.mark.slow")
+    _running_fast_test.append(item)
+    try:
+        yield
+    finally:
+        _running_fast_test.remove(item)
+
+
+# Around setup (module- and session-scoped fixtures included) and the test itself.
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
+    with _in_process_only(item):
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    with _in_process_only(item):
+        return (yield)
 
 
 @pytest.fixture(autouse=True)
@@ -239,14 +327,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark every test that runs against a Redis/PostgreSQL server `server_backend`.
 
     `pytest -m server_backend` then runs just the tests that the server-backed session answer adds
-    (the template's CI runs the rest once, in the SQLite project of the same answers). A test that
-    talks to the server is either parametrized by `backend_url` or sits in a module marked
-    `pytestmark = pytest.mark.server_backend`.
+    (the template's CI runs the rest once, in the SQLite project of the same answers). A test
+    that talks to the server is either parametrized by `backend_url` or sits in a module marked
+    `pytestmark = pytest.mark.server_backend`. The server is another process: they are `slow` too.
     """
     for item in items:
         callspec = getattr(item, "callspec", None)
         if callspec is not None and callspec.params.get("backend_url", "sqlite") != "sqlite":
             item.add_marker(pytest.mark.server_backend)
+        if item.get_closest_marker("server_backend"):  # a server in another process: slow tier
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(params=project_backends())

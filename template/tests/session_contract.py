@@ -84,6 +84,7 @@ class SessionContract:
             await session.clear_session()
             assert await session.get_items() == []
 
+    @pytest.mark.slow
     def test_history_survives_a_process_restart(self, session_url: str, tmp_path: Path) -> None:
         session_id = fresh_id("restart")
         env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
@@ -283,6 +284,7 @@ class SessionContract:
                 turn.set_answer("free again")
             assert texts(await later.get_items()) == ["long turn", "after", "free again"]
 
+    @pytest.mark.slow
     async def test_a_killed_holder_does_not_wedge_the_session(self, session_url: str) -> None:
         session_id = fresh_id("killed")
         done = await asyncio.to_thread(

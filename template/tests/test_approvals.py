@@ -325,6 +325,7 @@ print(json.dumps(outcome))
 """
 
 
+@pytest.mark.slow
 async def test_another_process_resumes_the_paused_run(backend_url: str, data_dir: Path) -> None:
     if backend_url.startswith("sqlite") and len(project_backends()) > 1:
         pytest.skip("a fresh interpreter costs seconds: run once, on the project's own server")

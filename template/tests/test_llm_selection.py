@@ -124,7 +124,8 @@ class _Unauthorized(BaseHTTPRequestHandler):
 def openai_compatible_server() -> Iterator[str]:
     """A local OpenAI-compatible endpoint that rejects every key."""
     server = HTTPServer(("127.0.0.1", 0), _Unauthorized)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # serve_forever polls for shutdown every 0.5 s by default: each stop would wait for it.
+    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}/v1"
     server.shutdown()

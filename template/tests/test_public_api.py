@@ -123,6 +123,7 @@ print(json.dumps({
 """
 
 
+@pytest.mark.slow
 def test_import_is_lazy_in_a_fresh_interpreter() -> None:
     env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
     completed = subprocess.run(

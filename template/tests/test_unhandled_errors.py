@@ -13,6 +13,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # pytest in a new process
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 PROBES = """

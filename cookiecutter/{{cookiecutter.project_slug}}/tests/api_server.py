@@ -14,7 +14,7 @@ from typing import Any, Literal
 import uvicorn
 from fastapi import FastAPI
 
-from tests.conftest import checked_loop
+from tests.conftest import checked_loop, require_slow_tier
 
 
 @contextmanager
@@ -23,8 +23,9 @@ def serve(app: FastAPI, *, lifespan: Literal["on", "off"] = "off", **options: An
 
     `lifespan="on"` runs the app's startup and shutdown, e.g. to close its model clients in the
     server's own event loop (those of a real model server cannot outlive it); `options` are more
-    of uvicorn's (`http=...`).
+    of uvicorn's (`http=...`). Only tests marked `slow` may serve (tests/conftest.py).
     """
+    require_slow_tier("serves the app with uvicorn")
     config = uvicorn.Config(
         app,
         host="127.0.0.1",

@@ -70,6 +70,7 @@ def test_agents_md_names_the_checks_tests_and_commands() -> None:
 
 
 @pytest.mark.parametrize("argv", commands(), ids=" ".join)
+@pytest.mark.slow
 def test_each_command_of_agents_md_works(argv: list[str], tmp_path: Path) -> None:
     tool, args = argv[0], argv[1:]
     if tool == "pytest":

@@ -183,6 +183,7 @@ async def test_decisions_need_the_api_key() -> None:
     assert response.status_code == 401
 
 
+@pytest.mark.slow
 async def test_sse_and_websocket_emit_approval_required() -> None:
     with serve(create_app(ApiSettings())) as url:
         async with (

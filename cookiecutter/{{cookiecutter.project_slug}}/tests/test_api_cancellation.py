@@ -31,6 +31,8 @@ from tests.api_server import serve
 from tests.hanging_model import HangingModel
 from tests.test_api_streaming import sse_events
 
+pytestmark = pytest.mark.slow  # the app behind uvicorn
+
 QUESTION = "What is 2 + 2?"
 
 

@@ -182,6 +182,7 @@ async def test_sse_on_another_principals_session_is_404_before_streaming(
     assert "event: answer" in allowed.text
 
 
+@pytest.mark.slow
 async def test_websocket_on_another_principals_session_gets_a_404_frame(app: FastAPI) -> None:
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1"

@@ -20,6 +20,8 @@ from api import ApiSettings, create_app
 from api.deps import get_orchestrator_factory
 from tests.api_server import serve
 
+pytestmark = pytest.mark.slow  # the app behind uvicorn
+
 QUESTION = {"input": "What is 2 + 2?", "agent": "assistant"}
 
 

@@ -66,6 +66,7 @@ def two_workers(backend_url: str) -> Iterator[str]:
             server.stderr.close()
 
 
+@pytest.mark.slow
 async def test_twenty_concurrent_turns_across_two_workers(two_workers: str) -> None:
     session_id = f"api-{uuid.uuid4().hex[:12]}"
     questions = [f"What is {n} + {n}?" for n in range(1, 21)]

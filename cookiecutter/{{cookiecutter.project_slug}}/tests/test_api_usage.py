@@ -170,6 +170,7 @@ async def test_over_the_token_budget_is_429_until_midnight_utc(
     assert (await client.post("/runs", json=QUESTION, headers=as_(someone("bob")))).is_success
 
 
+@pytest.mark.slow
 async def test_a_websocket_run_over_the_limit_gets_one_error_frame(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -206,6 +206,7 @@ print(" ".join(sorted({name.partition(".")[0] for name in sys.modules})))
 """
 
 
+@pytest.mark.slow
 def test_help_and_usage_errors_import_no_sdk(data_dir: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-c", _PARSE_ONLY],
@@ -228,6 +229,7 @@ def test_bad_session_id_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     assert "Invalid session id" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_demo_runs_offline(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo"]) in (0, 1)
     captured = capsys.readouterr()
@@ -253,6 +255,7 @@ def test_demo_runs_offline(capsys: pytest.CaptureFixture[str]) -> None:
         assert mark not in captured.err
 
 
+@pytest.mark.slow
 def test_console_script_runs_as_a_module(data_dir: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
     done = subprocess.run(
@@ -267,6 +270,7 @@ def test_console_script_runs_as_a_module(data_dir: Path) -> None:
     assert done.stdout == "3 * 3 = 9.\n"
 
 
+@pytest.mark.slow
 def test_ctrl_c_at_the_prompt_exits_at_once_with_130(data_dir: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
     # A terminal's Ctrl-C: the chat must not inherit an ignored SIGINT (a test run started in

@@ -127,6 +127,7 @@ async def test_an_agent_naming_an_undeclared_server_is_refused() -> None:
         await AgentRunner(model=OfflineModel()).run("lost", "hello")
 
 
+@pytest.mark.slow
 async def test_a_server_whose_command_does_not_exist_fails_naming_it() -> None:
     register_mcp_server(
         MCPServerDefinition("ghost", "stdio", command="no-such-mcp-server-here", args=["--x"])
@@ -140,6 +141,7 @@ async def test_a_server_whose_command_does_not_exist_fails_naming_it() -> None:
     assert "TaskGroup" not in message
 
 
+@pytest.mark.slow
 async def test_a_server_that_hangs_at_start_times_out() -> None:
     # A process that never answers the MCP handshake.
     hang = ["-c", "import time; time.sleep(60)"]
@@ -155,6 +157,7 @@ async def test_a_server_that_hangs_at_start_times_out() -> None:
         await AgentRunner(model=OfflineModel()).run("waiting", "hi")
 
 
+@pytest.mark.slow
 async def test_a_server_that_exits_at_once_says_its_status_and_last_words(
     capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -211,6 +214,7 @@ server.run("stdio")
     ],
     ids=["default", "only-one", "none"],
 )
+@pytest.mark.slow
 async def test_stdio_servers_inherit_certificate_and_proxy_variables(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -255,6 +259,7 @@ server.run("stdio")
 """
 
 
+@pytest.mark.slow
 async def test_a_server_that_exits_mid_call_fails_that_call_and_restarts(tmp_path: Path) -> None:
     script = tmp_path / "fragile.py"
     script.write_text(FRAGILE_SERVER, encoding="utf-8")
@@ -283,6 +288,7 @@ async def test_an_optional_server_that_is_down_leaves_the_agent_its_other_tools(
     assert "42" in str(result.final_output)
 
 
+@pytest.mark.slow
 async def test_mcp_serve_offers_the_agents_over_stdio(data_dir: Path) -> None:
     # The process boundary is the point: a real MCP client starts `<cli> mcp serve`.
     params = StdioServerParameters(

@@ -13,6 +13,8 @@ from agents_core.mcp import close_mcp_servers
 from agents_core.mcp.status import check_servers
 from agents_core.registry import get_mcp_server_registry, register_mcp_server
 
+pytestmark = pytest.mark.slow  # the sample MCP server over stdio
+
 
 @pytest.fixture(autouse=True)
 async def _close_servers() -> AsyncIterator[None]:

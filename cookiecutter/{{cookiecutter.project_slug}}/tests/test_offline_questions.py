@@ -333,6 +333,7 @@ async def test_weather_for_a_time_it_has_no_forecast_for_is_refused(
     assert "°C" not in result["result"]
 
 
+@pytest.mark.slow
 async def test_add_a_note_titles_it_and_a_new_process_lists_it(
     orchestrator: RoutingOrchestrator,
 ) -> None:
@@ -352,6 +353,7 @@ async def test_add_a_note_titles_it_and_a_new_process_lists_it(
     assert "buy milk" not in listed["result"]
 
 
+@pytest.mark.slow
 async def test_notes_belong_to_the_principal_of_the_run(data_dir: Path) -> None:
     from agents_core import Principal
 

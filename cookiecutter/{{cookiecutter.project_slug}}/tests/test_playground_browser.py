@@ -23,6 +23,8 @@ from api import ApiSettings, create_app
 from tests.api_server import serve
 from tests.browser import axe_core_script, axe_violations, browser_page, send
 
+pytestmark = pytest.mark.slow  # Chromium drives the playground
+
 # What a model or a tool might send back: markup that must stay text.
 HOSTILE = "<img src=x onerror=__xss=1> <script>__xss=2</script> **bold** and `code`"
 RUN_ID = re.compile(r"^[0-9a-f]{32}$")

@@ -181,6 +181,7 @@ async def test_a_busy_session_gives_session_busy_after_the_wait(
         assert "SESSION_LOCK_TIMEOUT_SECONDS" in str(caught.value)
 
 
+@pytest.mark.slow
 def test_two_cli_processes_on_one_session_keep_whole_turns(backend_url: str) -> None:
     session_id = fresh_id("cli")
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}

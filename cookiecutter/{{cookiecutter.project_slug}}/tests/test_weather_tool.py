@@ -316,7 +316,8 @@ def local_open_meteo(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """Settings pointing at a local server; yields the paths it was asked for."""
     _RecordedOpenMeteo.paths = []
     server = ThreadingHTTPServer(("127.0.0.1", 0), _RecordedOpenMeteo)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # serve_forever polls for shutdown every 0.5 s by default: each stop would wait for it.
+    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
     monkeypatch.setenv("WEATHER_GEOCODING_URL", f"{base}/v1/search")

@@ -29,7 +29,8 @@ def traced(model_server: ModelServer) -> Iterator[OtlpReceiver]:
     import threading
 
     server = OtlpReceiver()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # serve_forever polls for shutdown every 0.5 s by default: each stop would wait for it.
+    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
     thread.start()
     model_server.configure(TRACING_EXPORTER="otlp", OTEL_EXPORTER_OTLP_ENDPOINT=server.endpoint)
     yield server

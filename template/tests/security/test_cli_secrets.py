@@ -16,6 +16,8 @@ import pytest
 
 from agents_core._defaults import PROJECT_SLUG
 
+pytestmark = pytest.mark.slow  # the CLI in a new process
+
 PASSWORD = "s3cr3t-token"
 OPENAI_KEY = "sk-leak-check-0123456789abcdef"
 COMMAND = str(Path(sys.executable).with_name(PROJECT_SLUG))

@@ -6,6 +6,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # git in a new process
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 WRITTEN = (

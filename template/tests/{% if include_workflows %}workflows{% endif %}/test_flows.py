@@ -19,7 +19,8 @@ from workflows_core import (
     run_flow,
 )
 
-pytestmark = pytest.mark.usefixtures("prefect_server")
+# slow: flows on the Prefect server
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_server")]
 
 RECORDS = [{"region": "North", "amount": 3}, {"region": "South", "amount": 4}]
 

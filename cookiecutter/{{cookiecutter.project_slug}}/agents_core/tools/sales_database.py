@@ -7,6 +7,7 @@ text (`agents_core.guardrails.sql_guardrails`) only give earlier, friendlier ref
 """
 
 import calendar
+import functools
 import hashlib
 import json
 import logging
@@ -116,6 +117,12 @@ def generate_sales_rows(seed: int = SEED) -> list[SalesRow]:
     return [(index, *draft) for index, draft in enumerate(drafts, start=1)]
 
 
+@functools.cache
+def _rows_to_insert(seed: int) -> tuple[SalesRow, ...]:
+    # Generated once per process: every fresh DATA_DIR (each test's) builds its own database.
+    return tuple(generate_sales_rows(seed))
+
+
 def default_sales_db_path() -> Path:
     """``<DATA_DIR>/sales.db``, with the settings read now."""
     return get_settings().data_dir / SALES_DB_FILENAME
@@ -127,7 +134,7 @@ def build_sales_database(path: Path, seed: int = SEED) -> None:
         with conn:  # one transaction: commit on success, roll back on error
             conn.execute(_CREATE_TABLE)
             conn.executemany(
-                "INSERT INTO sales VALUES (?, ?, ?, ?, ?, ?, ?, ?)", generate_sales_rows(seed)
+                "INSERT INTO sales VALUES (?, ?, ?, ?, ?, ?, ?, ?)", _rows_to_insert(seed)
             )
         # PRAGMA does not take parameters; DATASET_VERSION is an int constant.
         conn.execute(f"PRAGMA user_version = {int(DATASET_VERSION)}")

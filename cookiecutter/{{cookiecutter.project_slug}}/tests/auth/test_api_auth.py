@@ -154,6 +154,7 @@ async def test_a_run_cannot_claim_a_principal_through_its_context(keys_app: Fast
         assert "principal" in response.json()["error"]["details"]["unknown"]
 
 
+@pytest.mark.slow
 async def test_websocket_takes_the_header_or_the_subprotocol(keys_app: FastAPI) -> None:
     with serve(keys_app) as url:
         ws_url = url.replace("http", "ws", 1) + "/runs/ws"
@@ -200,6 +201,7 @@ async def test_mcp_needs_a_credential_and_takes_either_header(keys_app: FastAPI)
                 assert "assistant" in {tool.name for tool in tools.tools}
 
 
+@pytest.mark.slow
 async def test_a_100_kb_header_never_reaches_a_handler_over_uvicorn(keys_app: FastAPI) -> None:
     with serve(keys_app) as url:
         async with httpx.AsyncClient(base_url=url) as client:
@@ -262,6 +264,7 @@ async def test_me_with_tokens_and_keys_side_by_side(jwt_app: FastAPI, oidc: Prov
         assert_unauthorized(await client.get("/me", headers={"X-API-Key": token}))
 
 
+@pytest.mark.slow
 async def test_websocket_and_mcp_take_tokens(jwt_app: FastAPI, oidc: Provider) -> None:
     token = oidc.mint("bob")
     with serve(jwt_app) as url:

@@ -105,6 +105,7 @@ def test_serve_starts_closed_on_a_missing_keys_file(
     assert "does not exist yet: no API key is valid until `keys add NAME`" in caplog.text
 
 
+@pytest.mark.slow
 def test_serve_refusal_in_a_real_process(data_dir: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "{{ cookiecutter.package_name }}", "serve", "--host", "0.0.0.0"],

@@ -63,6 +63,7 @@ def test_a_stream_cut_after_its_first_tokens_leaves_no_half_answer_on_stdout(
     assert "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_a_retried_attempt_is_one_warning_and_no_library_logs(model_server: ModelServer) -> None:
     # A real process: the CLI's own logging setup at LOG_LEVEL=WARNING, as a user runs it.
     model_server.script(Reply(text="lost"), StreamFault("malformed", after_chunks=0))

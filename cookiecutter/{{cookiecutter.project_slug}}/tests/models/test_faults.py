@@ -341,7 +341,8 @@ class _BrokenServer(ThreadingHTTPServer):
 @pytest.fixture
 def broken_server(model_server: ModelServer) -> Iterator[_BrokenServer]:
     server = _BrokenServer(b"<html>Gateway says hello</html>")
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # serve_forever polls for shutdown every 0.5 s by default: each stop would wait for it.
+    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
     thread.start()
     model_server.configure(
         OPENAI_BASE_URL=f"http://127.0.0.1:{server.server_address[1]}/v1",

@@ -15,7 +15,8 @@ from tests.api_server import serve
 from tests.browser import browser_page, send
 from tests.models.conftest import ModelServer
 
-pytestmark = pytest.mark.allow_model_calls
+# slow: Chromium drives the playground
+pytestmark = [pytest.mark.slow, pytest.mark.allow_model_calls]
 
 HOSTILE = "<img src=x onerror=__xss=1><script>__xss=2</script>"
 

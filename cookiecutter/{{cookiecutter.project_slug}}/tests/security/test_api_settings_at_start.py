@@ -23,6 +23,7 @@ from api import ApiSettings
 {%- endif %}
     ],
 )
+@pytest.mark.slow
 def test_the_uvicorn_factory_exits_64_with_one_line(variable: str, value: str) -> None:
     command = [sys.executable, "-m", "uvicorn", "api:create_app", "--factory", "--port", "0"]
     done = subprocess.run(

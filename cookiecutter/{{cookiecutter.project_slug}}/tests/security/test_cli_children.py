@@ -6,7 +6,11 @@ import signal
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.security._processes import group_members, start_in_own_group, stop_group
+
+pytestmark = pytest.mark.slow  # a CLI process and its children
 
 
 def test_sigterm_to_a_flow_run_leaves_no_process_of_the_group(tmp_path: Path) -> None:

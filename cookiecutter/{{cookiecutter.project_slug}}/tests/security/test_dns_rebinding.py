@@ -156,6 +156,7 @@ RUN = '{"input": "What is 2 + 2?", "agent": "assistant"}'
     ],
 )
 @pytest.mark.parametrize("host", ["evil.example", "evil.example:8000", "127.0.0.1.evil.com"])
+@pytest.mark.slow
 def test_every_route_refuses_other_hosts(
     server: tuple[str, int], method: str, path: str, body: str, host: str
 ) -> None:
@@ -170,6 +171,7 @@ def test_every_route_refuses_other_hosts(
 
 
 @pytest.mark.parametrize("host", REFUSED_HOSTS[:16])
+@pytest.mark.slow
 def test_host_header_forms_are_refused_on_the_wire(server: tuple[str, int], host: str) -> None:
     status, body = exchange(server, request("/sessions", host))
     assert status == 400  # by the app (JSON), or by the HTTP parser for what is not a header
@@ -177,6 +179,7 @@ def test_host_header_forms_are_refused_on_the_wire(server: tuple[str, int], host
         assert json.loads(body)["error"]["code"] == "host_not_allowed"
 
 
+@pytest.mark.slow
 def test_no_host_and_two_hosts_are_refused(server: tuple[str, int]) -> None:
     assert_host_refused(*exchange(server, b"GET /sessions HTTP/1.0\r\n\r\n"))
     two = request("/sessions", "localhost", extra="Host: evil.example\r\n")
@@ -186,6 +189,7 @@ def test_no_host_and_two_hosts_are_refused(server: tuple[str, int]) -> None:
 
 
 @pytest.mark.parametrize("host", ["localhost", "LOCALHOST.", "[::1]", "api.example.com"])
+@pytest.mark.slow
 def test_allowed_hosts_are_answered_on_the_wire(server: tuple[str, int], host: str) -> None:
     status, body = exchange(server, request("/sessions", f"{host}:{server[1]}"))
     assert (status, json.loads(body)) == (200, [])
@@ -209,6 +213,7 @@ def handshake_status(server: tuple[str, int], host: str, origin: str | None) -> 
     return int(data.split(b" ", 2)[1])
 
 
+@pytest.mark.slow
 def test_the_websocket_refuses_a_rebound_host_even_when_origin_agrees(
     server: tuple[str, int],
 ) -> None:
@@ -231,6 +236,7 @@ def test_the_websocket_refuses_a_rebound_host_even_when_origin_agrees(
         (None, 101),  # clients that are not browsers send none
     ],
 )
+@pytest.mark.slow
 def test_websocket_origins_are_checked_against_the_allowlist(
     server: tuple[str, int], origin: str | None, status: int
 ) -> None:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from websockets.asyncio.client import connect
 
 from api import ApiSettings, create_app
 from tests.api_server import serve
+
+pytestmark = pytest.mark.slow  # the app behind uvicorn
 
 
 async def test_a_binary_frame_gets_an_error_and_the_socket_stays_open() -> None:

@@ -14,6 +14,8 @@ from websockets.typing import Subprotocol
 
 from tests.security._processes import free_port, start_in_own_group, stop_group, wait_until_healthy
 
+pytestmark = pytest.mark.slow  # serve in a new process
+
 KEY = "k3y-that-must-never-be-logged"
 
 

@@ -21,6 +21,8 @@ from websockets.typing import Subprotocol
 
 from tests.security._processes import free_port, start_in_own_group, stop_group, wait_until_healthy
 
+pytestmark = pytest.mark.slow  # the app behind uvicorn, the CLI in new processes
+
 PASSWORD = "s3cr3t-token"
 OPENAI_KEY = "sk-leak-check-0123456789abcdef"
 API_KEY = "api-k3y-leak-check-0123456789"

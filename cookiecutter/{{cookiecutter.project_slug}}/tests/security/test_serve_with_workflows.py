@@ -25,6 +25,8 @@ from tests.security._processes import (
     wait_until_healthy,
 )
 
+pytestmark = pytest.mark.slow  # serve in a new process, with Prefect
+
 
 @dataclass
 class Served:

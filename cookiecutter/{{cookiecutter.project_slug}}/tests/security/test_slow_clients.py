@@ -73,6 +73,7 @@ async def drip_headers(
     return time.monotonic() - started
 
 
+@pytest.mark.slow
 async def test_slow_headers_are_cut_off_and_others_are_served(served: tuple[str, int]) -> None:
     started = time.monotonic()
     dripping: asyncio.Queue[None] = asyncio.Queue()
@@ -103,6 +104,7 @@ async def read_all(reader: asyncio.StreamReader, seconds: float) -> bytes:
     return data
 
 
+@pytest.mark.slow
 async def test_a_body_that_never_ends_gets_408(served: tuple[str, int]) -> None:
     reader, writer = await asyncio.open_connection(*served)
     started = time.monotonic()
@@ -119,6 +121,7 @@ async def test_a_body_that_never_ends_gets_408(served: tuple[str, int]) -> None:
     assert BODY_SECONDS * 0.9 <= elapsed < BODY_SECONDS + SLACK
 
 
+@pytest.mark.slow
 async def test_a_connection_that_sends_nothing_is_closed(served: tuple[str, int]) -> None:
     reader, writer = await asyncio.open_connection(*served)
     started = time.monotonic()
@@ -128,6 +131,7 @@ async def test_a_connection_that_sends_nothing_is_closed(served: tuple[str, int]
     assert time.monotonic() - started < HEADER_SECONDS + SLACK
 
 
+@pytest.mark.slow
 async def test_kept_alive_connections_and_streams_are_not_cut(served: tuple[str, int]) -> None:
     # Deadlines bound reading a request, not the time between requests nor a response.
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{served[1]}") as client:
@@ -151,6 +155,7 @@ class _Quick(BoundedH11Protocol):
     body_timeout = 1.0
 
 
+@pytest.mark.slow
 async def test_the_h11_protocol_has_the_deadlines_too() -> None:
     # `serve` picks httptools when it is installed; the h11 protocol is cut off the same way.
     with serve(create_app(ApiSettings()), http=_Quick) as url:

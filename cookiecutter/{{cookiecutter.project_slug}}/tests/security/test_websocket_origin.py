@@ -11,6 +11,8 @@ from websockets.exceptions import InvalidStatus
 from api import ApiSettings, create_app
 from tests.api_server import serve
 
+pytestmark = pytest.mark.slow  # the app behind uvicorn
+
 QUESTION = json.dumps({"input": "What is 2 + 2?", "agent": "assistant"})
 
 

@@ -54,6 +54,7 @@ def error_of(response: httpx.Response) -> dict[str, Any]:
     return error
 
 
+@pytest.mark.slow
 async def test_lists_the_flows_with_their_parameters(client: httpx.AsyncClient) -> None:
     response = await client.get("/workflows")
 
@@ -70,6 +71,7 @@ async def test_lists_the_flows_with_their_parameters(client: httpx.AsyncClient) 
     assert "query" in analysis["parameter_schema"]["properties"]
 
 
+@pytest.mark.slow
 async def test_one_flow_and_an_unknown_one(client: httpx.AsyncClient) -> None:
     assert (await client.get("/workflows/agent-analysis")).json()["name"] == "agent-analysis"
 
@@ -81,6 +83,7 @@ async def test_one_flow_and_an_unknown_one(client: httpx.AsyncClient) -> None:
     assert "agent-analysis" in error["details"]["known"]
 
 
+@pytest.mark.slow
 async def test_a_run_completes_in_the_background_and_is_read_by_id(
     client: httpx.AsyncClient, runner: WorkflowRunner
 ) -> None:
@@ -111,6 +114,7 @@ async def test_a_run_completes_in_the_background_and_is_read_by_id(
     assert "5" in run["result"]["analysis"]["text"]
 
 
+@pytest.mark.slow
 async def test_a_failing_run_reports_its_error(
     client: httpx.AsyncClient, runner: WorkflowRunner
 ) -> None:
@@ -129,6 +133,7 @@ async def test_a_failing_run_reports_its_error(
     assert run["result_available"] is False
 
 
+@pytest.mark.slow
 async def test_unknown_flow_and_bad_parameters_are_refused(client: httpx.AsyncClient) -> None:
     unknown = await client.post("/workflows/nope/runs", json={"parameters": {}})
     assert unknown.status_code == 404
@@ -154,6 +159,7 @@ async def test_unknown_flow_and_bad_parameters_are_refused(client: httpx.AsyncCl
     assert error_of(malformed)["code"] == "invalid_request"
 
 
+@pytest.mark.slow
 async def test_parameters_over_the_size_limit_get_413(
     client: httpx.AsyncClient, runner: WorkflowRunner
 ) -> None:
@@ -167,6 +173,7 @@ async def test_parameters_over_the_size_limit_get_413(
     assert error_of(response)["details"]["limit"] == 50
 
 
+@pytest.mark.slow
 async def test_unknown_and_malformed_run_ids(client: httpx.AsyncClient) -> None:
     unknown = await client.get(f"/workflows/runs/{uuid.uuid4()}")
     assert unknown.status_code == 404
@@ -176,6 +183,7 @@ async def test_unknown_and_malformed_run_ids(client: httpx.AsyncClient) -> None:
     assert malformed.status_code == 422
 
 
+@pytest.mark.slow
 async def test_deployment_mode_needs_the_deployment(
     client: httpx.AsyncClient, runner: WorkflowRunner
 ) -> None:
@@ -200,6 +208,7 @@ def test_execution_mode_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
         WorkflowSettings()
 
 
+@pytest.mark.slow
 def test_the_app_loads_prefect_only_when_a_workflow_route_runs() -> None:
     probe = (
         "import json, sys\n"

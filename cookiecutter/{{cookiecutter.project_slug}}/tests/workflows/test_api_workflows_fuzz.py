@@ -26,6 +26,8 @@ from api.workflow_runs import WorkflowRunner, WorkflowSettings
 from tests.api_fuzzing import BASE_URL, FUZZ_SETTINGS, LOCAL_HOST
 from workflows_core import get_flow, list_flows
 
+pytestmark = pytest.mark.slow  # flows on the Prefect server
+
 _ALL = schemathesis.openapi.from_asgi(
     "/openapi.json", create_app(ApiSettings.model_construct()), headers=LOCAL_HOST
 )

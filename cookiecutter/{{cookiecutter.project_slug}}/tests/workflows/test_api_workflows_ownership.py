@@ -15,6 +15,8 @@ from pydantic import SecretStr
 from api import ApiSettings, create_app
 from api.workflow_runs import WorkflowRunner, WorkflowSettings
 
+pytestmark = pytest.mark.slow  # flows on the Prefect server
+
 ALICE = {"X-API-Key": "key-alice-0123456789"}
 BOB = {"Authorization": "Bearer key-bob-0123456789"}
 ROOT = {"X-API-Key": "key-root-0123456789"}  # API_KEY: role admin

@@ -70,6 +70,7 @@ def test_bad_names_and_parameters_exit_64_saying_what_is_allowed(
 
 
 @pytest.mark.usefixtures("prefect_server")
+@pytest.mark.slow
 def test_a_failed_flow_exits_1_with_the_tasks_error(capsys: pytest.CaptureFixture[str]) -> None:
     query = "query=my key is sk-abcdefghijklmnopqrstuvwx"
     assert main(["flow", "run", "agent-analysis", "-p", query]) == 1
@@ -79,6 +80,7 @@ def test_a_failed_flow_exits_1_with_the_tasks_error(capsys: pytest.CaptureFixtur
 
 
 @pytest.mark.usefixtures("prefect_server")
+@pytest.mark.slow
 def test_flow_run_json_prints_the_outcome(capsys: pytest.CaptureFixture[str]) -> None:
     argv = ["flow", "run", "parallel-agent-analysis", "--json"]
     assert main([*argv, "-p", 'queries=["What is 1 + 1?", "What is 2 + 2?"]']) == 0
@@ -87,6 +89,7 @@ def test_flow_run_json_prints_the_outcome(capsys: pytest.CaptureFixture[str]) ->
     assert outcome["result"]["count"] == 2
 
 
+@pytest.mark.slow
 def test_flow_run_end_to_end_keeps_prefect_state_in_the_data_dir(
     tmp_path: Path, prefect_server: str
 ) -> None:

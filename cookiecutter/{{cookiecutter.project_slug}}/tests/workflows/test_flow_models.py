@@ -12,7 +12,12 @@ from tests.models.conftest import ModelServer
 from workflows_core.flows.agent_analysis_flow import agent_analysis_flow
 from workflows_core.tasks.agent_tasks import _is_transient, run_agent_analysis_task
 
-pytestmark = [pytest.mark.allow_model_calls, pytest.mark.usefixtures("prefect_server")]
+# slow: flows on the Prefect server
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.allow_model_calls,
+    pytest.mark.usefixtures("prefect_server"),
+]
 
 # The llmock fixtures of tests/models, for flows that need this folder's Prefect server.
 llmock_server = models.llmock_server

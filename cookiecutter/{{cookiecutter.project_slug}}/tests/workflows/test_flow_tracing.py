@@ -24,7 +24,8 @@ from api.workflow_runs import WorkflowRunner, WorkflowSettings
 {%- endif %}
 from workflows_core import run_flow
 
-pytestmark = pytest.mark.usefixtures("prefect_server")
+# slow: flows on the Prefect server
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_server")]
 
 
 @pytest.fixture

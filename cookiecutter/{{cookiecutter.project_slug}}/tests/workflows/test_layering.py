@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # imports checked in fresh interpreters
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 _PROBE = """

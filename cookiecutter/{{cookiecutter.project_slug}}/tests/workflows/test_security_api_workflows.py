@@ -11,6 +11,8 @@ import pytest
 from api import ApiSettings, create_app
 from api.workflow_runs import WorkflowRunner, WorkflowSettings
 
+pytestmark = pytest.mark.slow  # flows on the Prefect server
+
 
 @pytest.fixture
 async def client(prefect_server: str) -> AsyncIterator[httpx.AsyncClient]:

@@ -9,6 +9,8 @@ import pytest
 
 from workflows_core import datasets, run_flow
 
+pytestmark = pytest.mark.slow  # flows on the Prefect server
+
 
 @pytest.mark.parametrize("source", ["/etc/hostname.json", "../../secrets.json", "a/b"])
 async def test_a_path_as_source_is_refused_without_reading_it(

@@ -16,6 +16,8 @@ from agents_core.config import get_settings
 from api import ApiSettings, create_app
 from api.workflow_runs import WorkflowRunner, WorkflowSettings
 
+pytestmark = pytest.mark.slow  # flows on the Prefect server
+
 PASSWORD = "s3cr3t-token"
 OPENAI_KEY = "sk-leak-check-0123456789abcdef"
 
