@@ -25,6 +25,7 @@ from agents_core.exceptions import AgentsCoreError
 from agents_core.observability.redaction import install_log_redaction, redact
 from agents_core.settings_check import SettingsError, load
 
+from .children import stop_children
 from .commands import chat, demo, evals, flows, keys, listing, mcp, serve
 from .commands._common import EXIT_FAILED, EXIT_OK, EXIT_REFUSED, EXIT_USAGE
 from .commands.chat_printer import RESULT_LINES, RESULT_WIDTH, ChatPrinter
@@ -91,10 +92,14 @@ async def _run_async(args: argparse.Namespace) -> int:
         await close_mcp_servers()  # and the MCP servers the agents used (stdio children)
 
 
+class _Terminated(SystemExit):
+    """SIGTERM (systemd, Docker, Kubernetes): unwinds like Ctrl-C, exit status 128 + 15."""
+
+
 def _exit_on_sigterm(signum: int, frame: object) -> None:
-    # SIGTERM (systemd, Docker, Kubernetes) unwinds like Ctrl-C, so every child process that the
-    # command started (Prefect's local server) is stopped on the way out instead of orphaned.
-    raise SystemExit(128 + signum)
+    # Unwinding runs the libraries' cleanup (Prefect stops its local server); `main` then stops
+    # any child one of them had started but not yet registered, instead of orphaning it.
+    raise _Terminated(128 + signum)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -131,6 +136,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `... agents | head`
         sys.stderr.close()
         return EXIT_OK
+    except _Terminated:
+        stop_children()
+        raise
     finally:
         if in_main_thread:
             signal.signal(signal.SIGTERM, previous_handler)

@@ -29,7 +29,7 @@ async def start_stream(
 
     async def pump() -> None:
         try:
-            async with contextlib.aclosing(service.stream(run)) as events:  # type: ignore[type-var]
+            async with contextlib.aclosing(service.stream(run)) as events:
                 async for event in events:
                     queue.put_nowait(event)
         except Exception as error:  # handed to the reader, which raises it

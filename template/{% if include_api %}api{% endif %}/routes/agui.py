@@ -35,7 +35,7 @@ import re
 import uuid
 from collections.abc import AsyncGenerator, AsyncIterator
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
 from ag_ui.core import (
     PROTOCOL_VERSION,
@@ -152,8 +152,7 @@ async def run_agui(
             context_class = service.orchestrator(agent).context_class  # unknown agent: 404
             data = context_data(context_class, props.context, settings.max_context_chars)
         run = RunRequest(text, agent, principal, session_id, run_id, data)
-        # An async generator (closing it cancels the run), typed as an iterator by the service.
-        stream = cast(AsyncGenerator[StreamEvent, None], service.stream(run))
+        stream = service.stream(run)  # closing it cancels the run
         try:  # a refused run (unknown agent, a limit, bad input) is an HTTP error
             first = await anext(stream)
         except ValueError as error:
