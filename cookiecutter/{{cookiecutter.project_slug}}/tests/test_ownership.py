@@ -248,6 +248,22 @@ async def run_status(run_id: str) -> tuple[str, dict[str, tuple[str, str | None]
 
 
 @pytest.mark.usefixtures("janitor")
+async def test_a_session_whose_first_turn_paused_stays_its_principals() -> None:
+    session_id = fresh_id("first-turn-paused")
+    pending = await alices_pause(session_id)
+    with pytest.raises(SessionNotFound):
+        await janitor_run().run("What is 2 + 2?", session_id=session_id, principal=BOB)
+    with pytest.raises(SessionNotFound):
+        await AgentOrchestrator().authorize_session(session_id, BOB)
+    done = await janitor_run().approve(pending.run_id, pending.approval_id, principal=ALICE)
+    assert not isinstance(done, PendingApproval)
+    async with AgentSession(session_id) as session:
+        stored = await session.load_metadata()
+    assert stored is not None
+    assert stored.owner == "alice"
+
+
+@pytest.mark.usefixtures("janitor")
 async def test_another_principal_cannot_approve_or_reject_and_the_run_stays_paused() -> None:
     pending = await alices_pause()
     with pytest.raises(ApprovalError) as approving:

@@ -71,6 +71,9 @@ async def pause(
         )
     finally:
         await run_to_end(store.aclose())
+    for session in state.sessions:
+        if session.session_id in state.turns:
+            await session.claim()  # a first turn: nothing of it is stored until it resumes
     pending = state.pending = run.pending(expires_at, {})
     if state.streaming is not None:
         for approval in pending:

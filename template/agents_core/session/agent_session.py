@@ -277,6 +277,15 @@ class AgentSession(SessionABC):
         self._authorized = principal.id
         return stored
 
+    async def claim(self) -> None:
+        """Store this session's metadata (its owner) now if nothing is stored yet.
+
+        A first turn that pauses for an approval stores no item until it is resumed; claiming
+        keeps the session its principal's meanwhile (another principal gets SessionNotFound).
+        """
+        if await self._store.load_metadata() is None:
+            await self._store.save_metadata(self._metadata_record())
+
     async def exists(self) -> bool:
         """True when anything (items or metadata) is stored under this session id."""
         return await self._store.load_metadata() is not None or await self._store.count() > 0
