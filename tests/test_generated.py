@@ -17,7 +17,15 @@ from pathlib import Path
 import pytest
 
 from tests._render import Combo, Renderer, combinations
-from tests._tools import Result, cache_dir, file_lock, isolated_env, run, uv_executable
+from tests._tools import (
+    Result,
+    cache_dir,
+    cpu_seconds,
+    file_lock,
+    isolated_env,
+    run,
+    uv_executable,
+)
 from tests.conftest import TIMINGS_PROPERTY
 
 SYNC_TIMEOUT = 1200
@@ -114,8 +122,10 @@ def test_generated_project_passes_its_own_checks(
         else {}
     )
     started = time.perf_counter()
+    render_cpu = cpu_seconds()
     project = renderer.render_fresh(combo.data, tmp_path / combo.id)
     rendered = time.perf_counter() - started
+    render_cpu = cpu_seconds() - render_cpu
 
     uv = uv_executable()
     mypy_cache = mypy_cache_dir(combo)
@@ -161,8 +171,10 @@ def test_generated_project_passes_its_own_checks(
         for name in ["sync", *(n for n, _ in checks)]
         if name in results
     )
+    cpu = render_cpu + sum(result.cpu for result in results.values())
     line = (
         f"{combo.id:<28} {total:6.1f}s  render {rendered:.1f}s  {steps}  mypy-queue {waited:.1f}s"
+        f"  cpu {cpu:.0f}s"
     )
     print(line)
     record_property(TIMINGS_PROPERTY, line)
