@@ -54,6 +54,8 @@ IMPORT_SKIP: frozenset[str] = frozenset()
 OPTIONAL_MODULES: dict[str, str] = {
     "agents_core.session._redis_store": "openai-agents[redis]",
     "agents_core.session._sql_store": "openai-agents[sqlalchemy]",
+    "agents_core.approvals._postgres": "openai-agents[sqlalchemy]",
+    "agents_core.limits._postgres": "openai-agents[sqlalchemy]",
     # TRACING_EXPORTER=otlp|console: the `otel` extra (agents_core loads it only then).
     "agents_core.observability.otel_processor": "opentelemetry-sdk",
 }
