@@ -25,6 +25,7 @@ from api.settings import ApiSettings
 
 API_KEY_HEADER = "X-API-Key"
 
+
 def get_settings(connection: HTTPConnection) -> ApiSettings:
     """The settings the app was created with."""
     settings: ApiSettings = connection.app.state.settings
