@@ -5,6 +5,14 @@ Renders come from a *git snapshot* of this repository: the files git would see i
 dir, rendered with `vcs_ref="HEAD"`. That behaves the same in a clean CI clone and in a dirty
 developer tree (uncommitted edits are tested, and no DirtyLocalWarning is raised), and it never
 depends on this repository's tags: without `vcs_ref` copier silently renders the last tag.
+
+The render matrix (`Renderer.render`, 150-odd renders a session) renders the same snapshot from a
+plain folder instead, with git hidden from copier: from git HEAD copier clones the repository for
+every render and runs `git config core.fileMode` in the destination once per rendered file (300
+processes; a no-op outside a git repository), 1.35 CPU-seconds a render against 0.5. The files are
+the same byte for byte, modes included, except the answers file's `_commit` and `_src_path`
+(tests/test_render.py::test_the_matrix_renders_what_git_head_renders). Renders that are synced,
+updated or run (`Renderer.render_fresh`) come from git HEAD, as a user's do.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ from typing import Any
 
 import copier
 import yaml
+from plumbum import local
 
 from tests._tools import REPO_ROOT
 
@@ -201,13 +210,42 @@ def copy(src: Path, dst: Path, data: Mapping[str, Any], **kwargs: Any) -> copier
     return copier.run_copy(str(src), dst, data=dict(data), **options)
 
 
+def plain_tree(src: Path, dest: Path) -> Path:
+    """The files of the git snapshot `src` (its working tree is its HEAD), in a plain folder."""
+    shutil.copytree(src, dest, ignore=shutil.ignore_patterns(".git"), symlinks=True)
+    return dest
+
+
+def _inside_git_repository(path: Path) -> bool:
+    found = subprocess.run(
+        ["git", "rev-parse", "--show-toplevel"], cwd=path, capture_output=True, check=False
+    )
+    return found.returncode == 0
+
+
+def copy_without_git(src: Path, dst: Path, data: Mapping[str, Any], empty: Path) -> None:
+    """`copy` from a plain folder with no `git` on copier's PATH (`empty`: an empty folder).
+
+    Without git copier skips its per-file `git config core.fileMode` call in the destination,
+    which only matters inside a git repository (the caller checks that `dst` is not in one).
+    """
+    assert not (src / ".git").exists(), src
+    with local.env(PATH=str(empty)):  # copier finds git through plumbum's copy of PATH
+        copy(src, dst, data)
+
+
 class Renderer:
     """Renders answer sets once per session (per xdist worker) and hands out the cached tree."""
 
-    def __init__(self, src: Path, out_root: Path) -> None:
+    def __init__(self, src: Path, out_root: Path, plain: Path | None = None) -> None:
         self.src = src
         self.out_root = out_root
         self._cache: dict[str, Path] = {}
+        # The snapshot as a plain folder, for the matrix's renders (see the module's docstring);
+        # used only where the renders land outside any git repository.
+        self.plain = plain if plain and not _inside_git_repository(out_root) else None
+        self._empty = out_root / ".no-git-on-path"
+        self._empty.mkdir(exist_ok=True)
 
     @staticmethod
     def key(data: Mapping[str, Any]) -> str:
@@ -220,7 +258,10 @@ class Renderer:
             dst = self.out_root / (name or f"render-{len(self._cache)}")
             if dst.exists():
                 shutil.rmtree(dst)
-            copy(self.src, dst, data)
+            if self.plain is not None:
+                copy_without_git(self.plain, dst, data, self._empty)
+            else:
+                copy(self.src, dst, data)
             self._cache[key] = dst
         return self._cache[key]
 

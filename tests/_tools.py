@@ -6,6 +6,7 @@ import contextlib
 import fcntl
 import hashlib
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -42,6 +43,8 @@ class Result:
     returncode: int
     output: str
     seconds: float
+    # CPU-seconds (user + system) of the command and the descendants it waited for.
+    cpu: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -70,6 +73,7 @@ def run(
     """Run a command to completion, stdout and stderr merged, never raising on failure."""
     argv = tuple(os.fspath(a) for a in args)
     start = time.perf_counter()
+    cpu_start = children_cpu_seconds()
     try:
         proc = subprocess.run(
             argv,
@@ -88,7 +92,20 @@ def run(
         if isinstance(out, bytes):
             out = out.decode(errors="replace")
         return Result(argv, -1, f"{out}\n[timed out after {timeout:.0f}s]", timeout)
-    return Result(argv, proc.returncode, proc.stdout, time.perf_counter() - start)
+    cpu = children_cpu_seconds() - cpu_start
+    return Result(argv, proc.returncode, proc.stdout, time.perf_counter() - start, cpu)
+
+
+def children_cpu_seconds() -> float:
+    """CPU-seconds of this process's finished (waited-for) child processes, theirs included."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def cpu_seconds() -> float:
+    """CPU-seconds of this process and of its finished child processes."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    return own.ru_utime + own.ru_stime + children_cpu_seconds()
 
 
 def uv_executable() -> str:
