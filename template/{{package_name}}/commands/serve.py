@@ -52,7 +52,7 @@ def serve_command(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     from agents_core.auth import Authenticator
 
-    Authenticator(settings)  # a missing or invalid API_KEYS_FILE stops here, in one line
+    Authenticator(settings)  # an invalid API_KEYS_FILE stops here, in one line
     print(_serve_banner(args.host, args.port), file=sys.stderr, flush=True)
     uvicorn.run(
         "api:create_app",
