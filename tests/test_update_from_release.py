@@ -232,29 +232,43 @@ def _deploy_flow_on_docker(project: Path) -> None:
     edit(project / "prefect-docker.yaml", deployment.old, deployment.new)
 
 
-_ROUTES_IMPORT = re.compile(r"^from api\.routes import (.+)$", re.MULTILINE)
+_FROM_IMPORT = re.compile(r"^from ([\w.]+) import (\([^)]*\)|[^(\n]+)\n", re.MULTILINE)
+"""A `from X import ...` statement on one line or parenthesized over several."""
 _TEST_CLIENT = "TestClient(create_app())"
 
 
-def _routes_imported_twice(project: Path, scenario: Scenario) -> bool:
-    """Keeping both sides of the conflicted `from api.routes import ...` line left two of them."""
+def _from_imports(text: str) -> dict[str, list[re.Match[str]]]:
+    found: dict[str, list[re.Match[str]]] = {}
+    for match in _FROM_IMPORT.finditer(text):
+        found.setdefault(match.group(1), []).append(match)
+    return found
+
+
+def _imports_repeated(project: Path, scenario: Scenario) -> bool:
+    """Keeping both sides of `api/app.py`'s conflicted imports left a module imported twice."""
     app = project / "api" / "app.py"
-    return app.is_file() and len(_ROUTES_IMPORT.findall(app.read_text("utf-8"))) > 1
+    if not app.is_file():
+        return False
+    return any(len(found) > 1 for found in _from_imports(app.read_text("utf-8")).values())
 
 
-def _merge_routes_imports(project: Path) -> None:
+def _merge_repeated_imports(project: Path) -> None:
+    """One statement per module with every name of both sides, in the new version's (the last)
+    place, as ruff formats it."""
     app = project / "api" / "app.py"
     text = app.read_text("utf-8")
-    found = _ROUTES_IMPORT.findall(text)
-    names = sorted({n.strip() for line in found for n in line.split(",")})
-    seen = 0
-
-    def one(match: re.Match[str]) -> str:  # the new version's line (the last) stays, in its place
-        nonlocal seen
-        seen += 1
-        return f"from api.routes import {', '.join(names)}" if seen == len(found) else "\0"
-
-    app.write_text(_ROUTES_IMPORT.sub(one, text).replace("\0\n", ""), "utf-8")
+    while repeated := [(m, f) for m, f in _from_imports(text).items() if len(f) > 1]:
+        module, found = repeated[0]
+        names = sorted(
+            {n.strip() for m in found for n in m.group(2).strip("()").split(",") if n.strip()}
+        )
+        line = f"from {module} import {', '.join(names)}\n"
+        if len(line) > 101:
+            line = f"from {module} import (\n" + "".join(f"    {n},\n" for n in names) + ")\n"
+        for match in reversed(found):  # from the end: earlier offsets stay valid
+            replacement = line if match is found[-1] else ""
+            text = text[: match.start()] + replacement + text[match.end() :]
+    app.write_text(text, "utf-8")
 
 
 def _test_client_on_testserver(project: Path, scenario: Scenario) -> bool:
@@ -276,7 +290,7 @@ def _test_client_on_localhost(project: Path) -> None:
 
 BY_HAND: list[ByHand] = [
     ByHand(_flow_not_deployed_on_docker, _deploy_flow_on_docker, "prefect-docker.yaml"),
-    ByHand(_routes_imported_twice, _merge_routes_imports, "one `from api.routes import` line"),
+    ByHand(_imports_repeated, _merge_repeated_imports, "one import statement per module"),
     ByHand(_test_client_on_testserver, _test_client_on_localhost, 'base_url="http://localhost"'),
 ]
 
