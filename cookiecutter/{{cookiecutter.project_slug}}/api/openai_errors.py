@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
 from agents_core.observability.redaction import redact
+from api.deps import require_principal
 from api.errors import ApiError
 
 OPENAI_PREFIX = "/v1"
@@ -81,3 +83,17 @@ def _param(error: ApiError) -> str | None:
         location = [str(part) for part in errors[0].get("loc", ()) if part != "body"]
         return ".".join(location) or None
     return None
+
+
+RUN_ERRORS = (400, 401, 404, 409, 413, 429, 502, 504)
+"""What a route that runs an agent may answer besides 200."""
+
+
+def openai_router(errors: tuple[int, ...] = RUN_ERRORS) -> APIRouter:
+    """A router under `/v1` for authenticated callers, its `errors` in OpenAI's shape in OpenAPI."""
+    return APIRouter(
+        prefix=OPENAI_PREFIX,
+        tags=["openai"],
+        dependencies=[Depends(require_principal)],
+        responses={code: {"model": OpenAIErrorResponse} for code in errors},
+    )

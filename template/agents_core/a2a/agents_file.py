@@ -13,13 +13,12 @@ url and headers is replaced by the environment variable NAME (`${NAME:-default}`
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 from pathlib import Path
 from typing import Any
 
 from agents_core.a2a.remote_agent import A2AAgentDefinition, register_remote_agent
 from agents_core.exceptions import ConfigurationError
-from agents_core.mcp.servers_file import _expand
+from agents_core.utils.toml_tables import checked_table, expand_variables, read_tables
 
 _FIELDS = tuple(f.name for f in dataclasses.fields(A2AAgentDefinition) if f.name != "name")
 
@@ -27,37 +26,17 @@ _FIELDS = tuple(f.name for f in dataclasses.fields(A2AAgentDefinition) if f.name
 def load_a2a_agents_file(path: Path | str) -> list[A2AAgentDefinition]:
     """The agents declared in `path`; an invalid file raises `ConfigurationError` naming why."""
     path = Path(path)
-    if not path.is_file():
-        return []
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise ConfigurationError(f"{path}: not a readable TOML file ({error}).") from error
-    unknown = sorted(set(data) - {"a2a"})
-    if unknown:
-        raise ConfigurationError(
-            f"{path}: unknown top-level key(s) {', '.join(unknown)}; declare agents as "
-            "[a2a.<name>] tables."
-        )
-    agents = data.get("a2a", {})
-    if not isinstance(agents, dict):
-        raise ConfigurationError(f"{path}: 'a2a' must be a table of [a2a.<name>] tables.")
-    return [_definition(path, name, table) for name, table in agents.items()]
+    tables = read_tables(path, "a2a", "agents")
+    return [_definition(path, name, table) for name, table in tables.items()]
 
 
 def _definition(path: Path, name: str, table: Any) -> A2AAgentDefinition:
     where = f"{path}: [a2a.{name}]"
-    if not isinstance(table, dict):
-        raise ConfigurationError(f"{where} must be a table.")
-    unknown = sorted(set(table) - set(_FIELDS))
-    if unknown:
-        raise ConfigurationError(
-            f"{where}: unknown key(s) {', '.join(unknown)}. Allowed: {', '.join(_FIELDS)}."
-        )
+    table = checked_table(where, table, _FIELDS)
     if "url" not in table:
         raise ConfigurationError(f"{where}: url is required.")
     values = {
-        key: _expand(where, key, value) if key in ("url", "headers") else value
+        key: expand_variables(where, key, value) if key in ("url", "headers") else value
         for key, value in table.items()
     }
     try:

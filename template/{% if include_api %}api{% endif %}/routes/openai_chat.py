@@ -16,7 +16,7 @@ import time
 from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import Header, Request
 from fastapi.responses import Response
 from openai.types import CompletionUsage
 from openai.types.chat import ChatCompletion, ChatCompletionChunk, ChatCompletionMessage
@@ -32,7 +32,7 @@ from agents_core.principals import Principal
 from agents_core.runs import RunOutcome, RunRequest, Usage
 from agents_core.services.streaming import StreamEvent
 from agents_core.session.agent_session import validate_session_id
-from api.deps import PrincipalDep, RunServiceDep, SettingsDep, require_principal
+from api.deps import PrincipalDep, RunServiceDep, SettingsDep
 from api.errors import ApiError, from_core_error
 from api.limits import MAX_NAME_CHARS
 from api.openai_conversations import (
@@ -43,11 +43,10 @@ from api.openai_conversations import (
     seed_session,
 )
 from api.openai_errors import (
-    OPENAI_PREFIX,
-    OpenAIErrorResponse,
     invalid_request,
     openai_error,
     openai_error_body,
+    openai_router,
 )
 from api.routes.openai_models import model_target
 from api.run_id import RUN_ID_HEADER, remember_run_id
@@ -61,14 +60,7 @@ MAX_MESSAGES = 1000
 """Most messages one request may carry."""
 _REFUSED_TOOLS = ("tools", "functions", "tool_choice", "function_call")
 
-router = APIRouter(
-    prefix=OPENAI_PREFIX,
-    tags=["openai"],
-    dependencies=[Depends(require_principal)],
-    responses={
-        code: {"model": OpenAIErrorResponse} for code in (400, 401, 404, 409, 413, 429, 502, 504)
-    },
-)
+router = openai_router()
 
 
 class ContentPart(BaseModel):

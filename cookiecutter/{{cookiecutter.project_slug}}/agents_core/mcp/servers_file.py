@@ -13,52 +13,29 @@ file declares no server.
 from __future__ import annotations
 
 import dataclasses
-import os
-import re
-import tomllib
 from pathlib import Path
 from typing import Any
 
 from agents_core.exceptions import ConfigurationError
 from agents_core.registry.mcp_server_registry import MCPServerDefinition
+from agents_core.utils.toml_tables import checked_table, expand_variables, read_tables
 
 _FIELDS = tuple(f.name for f in dataclasses.fields(MCPServerDefinition) if f.name != "name")
-_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _EXPANDED = ("env", "headers", "url", "args")
 
 
 def load_servers_file(path: Path | str) -> list[MCPServerDefinition]:
     """The servers declared in `path`; an invalid file raises `ConfigurationError` naming why."""
     path = Path(path)
-    if not path.is_file():
-        return []
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise ConfigurationError(f"{path}: not a readable TOML file ({error}).") from error
-    unknown = sorted(set(data) - {"servers"})
-    if unknown:
-        raise ConfigurationError(
-            f"{path}: unknown top-level key(s) {', '.join(unknown)}; declare servers as "
-            "[servers.<name>] tables."
-        )
-    servers = data.get("servers", {})
-    if not isinstance(servers, dict):
-        raise ConfigurationError(f"{path}: 'servers' must be a table of [servers.<name>] tables.")
-    return [_definition(path, name, table) for name, table in servers.items()]
+    tables = read_tables(path, "servers", "servers")
+    return [_definition(path, name, table) for name, table in tables.items()]
 
 
 def _definition(path: Path, name: str, table: Any) -> MCPServerDefinition:
     where = f"{path}: [servers.{name}]"
-    if not isinstance(table, dict):
-        raise ConfigurationError(f"{where} must be a table.")
-    unknown = sorted(set(table) - set(_FIELDS))
-    if unknown:
-        raise ConfigurationError(
-            f"{where}: unknown key(s) {', '.join(unknown)}. Allowed: {', '.join(_FIELDS)}."
-        )
+    table = checked_table(where, table, _FIELDS)
     values = {
-        key: _expand(where, key, value) if key in _EXPANDED else value
+        key: expand_variables(where, key, value) if key in _EXPANDED else value
         for key, value in table.items()
     }
     if "transport" not in values:
@@ -72,24 +49,3 @@ def _definition(path: Path, name: str, table: Any) -> MCPServerDefinition:
         raise ConfigurationError(f"{path}: {error}") from None
     except TypeError as error:
         raise ConfigurationError(f"{where}: {error}") from None
-
-
-def _expand(where: str, key: str, value: Any) -> Any:
-    if isinstance(value, str):
-        return _VARIABLE.sub(
-            lambda match: _variable(where, key, match.group(1), match.group(2)), value
-        )
-    if isinstance(value, list):
-        return [_expand(where, key, item) for item in value]
-    if isinstance(value, dict):
-        return {name: _expand(where, key, item) for name, item in value.items()}
-    return value
-
-
-def _variable(where: str, key: str, name: str, default: str | None = None) -> str:
-    value = os.environ.get(name, default)
-    if value is None:
-        raise ConfigurationError(
-            f"{where}: {key} uses ${{{name}}}, but the environment variable {name} is not set."
-        )
-    return value

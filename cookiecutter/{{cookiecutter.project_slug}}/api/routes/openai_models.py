@@ -10,26 +10,21 @@ from __future__ import annotations
 import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import Path
 from openai.types import Model
 
 from agents_core.runs import RunService, RunTarget
-from api.deps import RunServiceDep, require_principal
+from api.deps import RunServiceDep
 from api.errors import ApiError
 from api.limits import MAX_NAME_CHARS
-from api.openai_errors import OPENAI_PREFIX, OpenAIErrorResponse
+from api.openai_errors import openai_router
 
 OWNER = "agents-core"
 """`owned_by` of every model."""
 _STARTED = int(time.time())
 """`created` of every model: when the process started (the agents are registered at import)."""
 
-router = APIRouter(
-    prefix=OPENAI_PREFIX,
-    tags=["openai"],
-    dependencies=[Depends(require_principal)],
-    responses={code: {"model": OpenAIErrorResponse} for code in (400, 401, 404)},
-)
+router = openai_router((400, 401, 404))
 
 
 def model_target(service: RunService, model: str) -> RunTarget:

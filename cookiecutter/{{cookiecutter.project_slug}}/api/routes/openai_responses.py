@@ -23,7 +23,7 @@ import time
 from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Request
 from fastapi.responses import Response as HTTPResponse
 from openai.types.responses import (
     Response,
@@ -51,11 +51,11 @@ from agents_core.observability.run_log import new_run_id
 from agents_core.principals import Principal
 from agents_core.runs import RunRequest, RunService, Usage
 from agents_core.services.streaming import StreamEvent
-from api.deps import PrincipalDep, RunServiceDep, SettingsDep, require_principal
+from api.deps import PrincipalDep, RunServiceDep, SettingsDep
 from api.errors import ApiError
 from api.limits import MAX_NAME_CHARS
 from api.openai_conversations import Message, discard_session, require_session, seed_session
-from api.openai_errors import OPENAI_PREFIX, OpenAIErrorResponse, invalid_request
+from api.openai_errors import invalid_request, openai_router
 from api.routes.openai_chat import MAX_MESSAGES, _api_error, answer_text, check_input, paused_text
 from api.routes.openai_models import model_target
 from api.run_id import RUN_ID_HEADER, remember_run_id
@@ -65,14 +65,7 @@ from api.schemas import utf8_text
 _RESPONSE_ID = re.compile(r"resp_([0-9a-f]{32})([0-9a-f]{32})")
 _TEXT_PARTS = ("input_text", "output_text", "text")
 
-router = APIRouter(
-    prefix=OPENAI_PREFIX,
-    tags=["openai"],
-    dependencies=[Depends(require_principal)],
-    responses={
-        code: {"model": OpenAIErrorResponse} for code in (400, 401, 404, 409, 413, 429, 502, 504)
-    },
-)
+router = openai_router()
 
 
 class InputPart(BaseModel):
