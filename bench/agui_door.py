@@ -7,10 +7,15 @@ routes). Measured from a separate load-generator process, the routes alternately
 
   requests/s    POST /runs (JSON) vs POST /agui read to RUN_FINISHED, N concurrent clients;
                 ratio agui / runs (the issue asks >= 0.95); and vs POST /runs/stream read whole
-                (what streaming costs on the API's own route)
+                (what streaming costs on the API's own route). The routes take turns every 25
+                runs (SLICE), the first route changing each repeat: a burst of other work on
+                this shared machine falls on all of them alike.
+  server CPU    the server process's CPU ms per run of each route (/proc/<pid>/stat, over the
+                same slices): what a route costs whatever else the machine runs; ratio
+                runs / agui, so the same sense as requests/s (runs per CPU-second)
   first text    time to the first streamed text of the answer: the SSE route's first `token`
-                event vs /agui's first TEXT_MESSAGE_CONTENT, one stream at a time;
-                ratio agui / sse (the issue asks <= 1.1)
+                event vs /agui's first TEXT_MESSAGE_CONTENT, one stream at a time, alternating
+                (each route first in every other pair); ratio agui / sse (the issue asks <= 1.1)
 
     python bench/agui_door.py [--requests 300] [--concurrency 8] [--repeats 3] [--streams 30]
 """
@@ -19,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -77,7 +83,40 @@ async def _sse_first_text(client: Any) -> float:
     return first
 
 
-async def _throughput(url: str, route: str, total: int, concurrency: int) -> float:
+SLICE = 25
+"""Runs per route in a row: the routes take turns slice by slice within a repeat."""
+ROUTES = ("runs", "agui", "sse")
+
+
+async def _one(client: Any, route: str) -> None:
+    """One run through `route`, read whole and checked."""
+    if route == "agui":  # read whole, as /runs is: one parse of what the door sent
+        response = await client.post("/agui", json=_agui_body())
+        frames = response.text.split("\n\n")
+        if response.status_code != 200 or '"RUN_FINISHED"' not in frames[-2]:
+            raise SystemExit(f"/agui answered {response.status_code}: {response.text}")
+        if f"{EXPECTED}." not in response.text:
+            raise SystemExit(f"/agui did not answer {EXPECTED}: {response.text}")
+        return
+    body = {"input": INPUT, "agent": "assistant", "session_id": str(uuid.uuid4())}
+    if route == "sse":  # read whole too: what streaming itself costs, on our own route
+        response = await client.post("/runs/stream", json=body)
+        if response.status_code != 200 or "event: done" not in response.text:
+            raise SystemExit(f"/runs/stream answered {response.status_code}")
+        return
+    response = await client.post("/runs", json=body)
+    if response.status_code != 200 or EXPECTED not in response.json()["text"]:
+        raise SystemExit(f"/runs answered {response.status_code}: {response.text}")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of the server process so far (all its threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def _slice(url: str, route: str, total: int, concurrency: int) -> float:
+    """`total` runs through `route` from `concurrency` clients; seconds they took."""
     import asyncio
 
     import httpx
@@ -89,28 +128,32 @@ async def _throughput(url: str, route: str, total: int, concurrency: int) -> flo
         nonlocal remaining
         while remaining > 0:
             remaining -= 1
-            if route == "agui":  # read whole, as /runs is: one parse of what the door sent
-                response = await client.post("/agui", json=_agui_body())
-                frames = response.text.split("\n\n")
-                if response.status_code != 200 or '"RUN_FINISHED"' not in frames[-2]:
-                    raise SystemExit(f"/agui answered {response.status_code}: {response.text}")
-                if f"{EXPECTED}." not in response.text:
-                    raise SystemExit(f"/agui did not answer {EXPECTED}: {response.text}")
-                continue
-            body = {"input": INPUT, "agent": "assistant", "session_id": str(uuid.uuid4())}
-            if route == "sse":  # read whole too: what streaming itself costs, on our own route
-                response = await client.post("/runs/stream", json=body)
-                if response.status_code != 200 or "event: done" not in response.text:
-                    raise SystemExit(f"/runs/stream answered {response.status_code}")
-                continue
-            response = await client.post("/runs", json=body)
-            if response.status_code != 200 or EXPECTED not in response.json()["text"]:
-                raise SystemExit(f"/runs answered {response.status_code}: {response.text}")
+            await _one(client, route)
 
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60) as client:
         start = time.perf_counter()
         await asyncio.gather(*(client_loop(client) for _ in range(concurrency)))
-        return total / (time.perf_counter() - start)
+        return time.perf_counter() - start
+
+
+async def _interleaved(
+    url: str, pid: int, order: list[str], total: int, concurrency: int
+) -> dict[str, dict[str, float]]:
+    """`total` runs per route in slices of SLICE, the routes taking turns (a burst of other
+    work on this shared machine falls on all alike): requests/s over the time each route's
+    slices took, and the server's CPU ms per run (what the route costs, whatever the load)."""
+    slices = max(1, total // SLICE)
+    spent = dict.fromkeys(order, 0.0)
+    cpu = dict.fromkeys(order, 0.0)
+    for _ in range(slices):
+        for route in order:
+            before = _cpu_seconds(pid)
+            spent[route] += await _slice(url, route, SLICE, concurrency)
+            cpu[route] += _cpu_seconds(pid) - before
+    runs = slices * SLICE
+    return {
+        route: {"rps": runs / spent[route], "cpu_ms": cpu[route] * 1000 / runs} for route in order
+    }
 
 
 async def _first_texts(url: str, count: int) -> dict[str, float]:
@@ -119,17 +162,19 @@ async def _first_texts(url: str, count: int) -> dict[str, float]:
     sse: list[float] = []
     agui: list[float] = []
     async with httpx.AsyncClient(base_url=url, timeout=60) as client:
-        for _ in range(count):  # alternately, so both see the same machine
-            sse.append(await _sse_first_text(client))
+        for number in range(count):  # alternately, each first in turn: the same machine
+            if number % 2:
+                sse.append(await _sse_first_text(client))
             first, _ = await _agui_run(client)
             assert first is not None
             agui.append(first)
+            if not number % 2:
+                sse.append(await _sse_first_text(client))
     return {"sse": _project.median(sse), "agui": _project.median(agui)}
 
 
 def _worker(argv: list[str]) -> None:
     import asyncio
-    import os
 
     parser = argparse.ArgumentParser()
     for name in ("requests", "concurrency", "repeats", "streams", "warmup"):
@@ -140,16 +185,21 @@ def _worker(argv: list[str]) -> None:
         api_throughput._wait_ready(url, proc)
 
         async def measure() -> list[dict[str, float]]:
-            await _throughput(url, "runs", args.warmup, args.concurrency)
-            await _throughput(url, "agui", args.warmup, args.concurrency)
+            for route in ROUTES:  # warm-up: imports, first runs, connections
+                await _slice(url, route, args.warmup, args.concurrency)
             await _first_texts(url, 3)
             repeats = []
-            for _ in range(args.repeats):
-                runs = await _throughput(url, "runs", args.requests, args.concurrency)
-                agui = await _throughput(url, "agui", args.requests, args.concurrency)
-                sse = await _throughput(url, "sse", args.requests, args.concurrency)
+            for repeat in range(args.repeats):
+                # Alternate which route goes first, so none always meets a warmer process.
+                order = list(ROUTES) if repeat % 2 == 0 else list(reversed(ROUTES))
+                loads = await _interleaved(url, proc.pid, order, args.requests, args.concurrency)
                 firsts = await _first_texts(url, args.streams)
-                repeats.append({"runs_rps": runs, "agui_rps": agui, "sse_rps": sse, **firsts})
+                flat = {
+                    f"{route}_{key}": value
+                    for route in ROUTES
+                    for key, value in loads[route].items()
+                }
+                repeats.append({**flat, **firsts})
             return repeats
 
         result = asyncio.run(measure())
@@ -160,10 +210,12 @@ def _worker(argv: list[str]) -> None:
 
 
 def report(repeats: list[dict[str, float]]) -> dict[str, Any]:
-    runs, agui, sse_rps = (
-        _project.median([r[k] for r in repeats]) for k in ("runs_rps", "agui_rps", "sse_rps")
-    )
-    sse, first = (_project.median([r[k] for r in repeats]) for k in ("sse", "agui"))
+    def med(key: str) -> float:
+        return _project.median([r[key] for r in repeats])
+
+    runs, agui, sse_rps = med("runs_rps"), med("agui_rps"), med("sse_rps")
+    runs_cpu, agui_cpu, sse_cpu = med("runs_cpu_ms"), med("agui_cpu_ms"), med("sse_cpu_ms")
+    sse, first = med("sse"), med("agui")
     summary = {
         "rps": {
             "runs": runs,
@@ -172,16 +224,43 @@ def report(repeats: list[dict[str, float]]) -> dict[str, Any]:
             "sse": sse_rps,
             "ratio_sse": _project.ratio(agui, sse_rps),
         },
+        # Runs per server CPU-second, as a ratio: runs' CPU per run / agui's (>= 0.95 asked).
+        "cpu_ms": {
+            "runs": runs_cpu,
+            "agui": agui_cpu,
+            "ratio": _project.ratio(runs_cpu, agui_cpu),
+            "sse": sse_cpu,
+            "ratio_sse": _project.ratio(sse_cpu, agui_cpu),
+        },
         "first_text": {"sse": sse, "agui": first, "ratio": _project.ratio(first, sse)},
     }
     rows: list[list[object]] = [
         ["requests/s (N clients), vs POST /runs", runs, agui, summary["rps"]["ratio"], ">= 0.95"],
         ["requests/s, vs POST /runs/stream", sse_rps, agui, summary["rps"]["ratio_sse"], ""],
+        [
+            "server CPU ms per run, vs POST /runs",
+            runs_cpu,
+            agui_cpu,
+            summary["cpu_ms"]["ratio"],
+            "",
+        ],
+        [
+            "server CPU ms per run, vs /runs/stream",
+            sse_cpu,
+            agui_cpu,
+            summary["cpu_ms"]["ratio_sse"],
+            "",
+        ],
         ["first streamed text ms", sse, first, summary["first_text"]["ratio"], "<= 1.1"],
     ]
     headers = ["metric (median over repeats)", "/runs, /runs/stream", "/agui", "agui / ours"]
     print(_project.table([*headers, "asked"], rows))
+    print("(CPU rows: ratio = ours / agui, so above 1 means /agui costs less per run)")
     return summary
+
+
+def _load_average() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -198,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", help="write the summary here (run_all.py)")
     args = parser.parse_args(argv)
 
-    print(f"== agui_door: {_project.machine_line()}")
+    print(f"== agui_door: {_project.machine_line()}, load {_load_average()}")
     project = _project.render_project()
     python = api_throughput.project_python(project)
     work = _project.temp_dir("bench-agui-")
@@ -222,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
         check=True,
     )
     summary = report(json.loads(proc.stdout.strip().splitlines()[-1]))
-    print(f"({time.perf_counter() - start:.0f} s)")
+    print(f"({time.perf_counter() - start:.0f} s; load average after: {_load_average()})")
     _project.write_json(args.json, {"agui_door": summary})
     return 0
 
