@@ -17,7 +17,12 @@ routes). Measured from a separate load-generator process, the routes alternately
                 event vs /agui's first TEXT_MESSAGE_CONTENT, one stream at a time, alternating
                 (each route first in every other pair); ratio agui / sse (the issue asks <= 1.1)
 
+  floor         (--floor) POST /runs and POST /runs/stream with no session_id (no owner check
+                before the stream), measured in the same slices: what streaming a run costs
+                over answering it in one JSON response, whatever the door
+
     python bench/agui_door.py [--requests 300] [--concurrency 8] [--repeats 3] [--streams 30]
+                              [--floor]
 """
 
 from __future__ import annotations
@@ -86,6 +91,9 @@ async def _sse_first_text(client: Any) -> float:
 SLICE = 25
 """Runs per route in a row: the routes take turns slice by slice within a repeat."""
 ROUTES = ("runs", "agui", "sse")
+FLOOR = ("runs_plain", "sse_plain")
+"""With --floor: /runs and /runs/stream with no session_id (a new session, no owner check before
+the stream): what a streamed run costs over a JSON one, whatever the door."""
 
 
 async def _one(client: Any, route: str) -> None:
@@ -98,8 +106,10 @@ async def _one(client: Any, route: str) -> None:
         if f"{EXPECTED}." not in response.text:
             raise SystemExit(f"/agui did not answer {EXPECTED}: {response.text}")
         return
-    body = {"input": INPUT, "agent": "assistant", "session_id": str(uuid.uuid4())}
-    if route == "sse":  # read whole too: what streaming itself costs, on our own route
+    body: dict[str, Any] = {"input": INPUT, "agent": "assistant"}
+    if not route.endswith("_plain"):
+        body["session_id"] = str(uuid.uuid4())
+    if route.startswith("sse"):  # read whole too: what streaming itself costs, on our own route
         response = await client.post("/runs/stream", json=body)
         if response.status_code != 200 or "event: done" not in response.text:
             raise SystemExit(f"/runs/stream answered {response.status_code}")
@@ -179,24 +189,26 @@ def _worker(argv: list[str]) -> None:
     parser = argparse.ArgumentParser()
     for name in ("requests", "concurrency", "repeats", "streams", "warmup"):
         parser.add_argument(f"--{name}", type=int, required=True)
+    parser.add_argument("--floor", action="store_true")
     args = parser.parse_args(argv)
+    routes = ROUTES + FLOOR if args.floor else ROUTES
     proc, url = api_throughput._start_server(["api:create_app", "--factory"], dict(os.environ))
     try:
         api_throughput._wait_ready(url, proc)
 
         async def measure() -> list[dict[str, float]]:
-            for route in ROUTES:  # warm-up: imports, first runs, connections
+            for route in routes:  # warm-up: imports, first runs, connections
                 await _slice(url, route, args.warmup, args.concurrency)
             await _first_texts(url, 3)
             repeats = []
             for repeat in range(args.repeats):
                 # Alternate which route goes first, so none always meets a warmer process.
-                order = list(ROUTES) if repeat % 2 == 0 else list(reversed(ROUTES))
+                order = list(routes) if repeat % 2 == 0 else list(reversed(routes))
                 loads = await _interleaved(url, proc.pid, order, args.requests, args.concurrency)
                 firsts = await _first_texts(url, args.streams)
                 flat = {
                     f"{route}_{key}": value
-                    for route in ROUTES
+                    for route in routes
                     for key, value in loads[route].items()
                 }
                 repeats.append({**flat, **firsts})
@@ -255,6 +267,19 @@ def report(repeats: list[dict[str, float]]) -> dict[str, Any]:
     ]
     headers = ["metric (median over repeats)", "/runs, /runs/stream", "/agui", "agui / ours"]
     print(_project.table([*headers, "asked"], rows))
+    if "sse_plain_cpu_ms" in repeats[0]:  # --floor
+        plain, streamed = med("runs_plain_cpu_ms"), med("sse_plain_cpu_ms")
+        plain_rps, streamed_rps = med("runs_plain_rps"), med("sse_plain_rps")
+        summary["floor"] = {
+            "cpu_ms": {"runs": plain, "sse": streamed, "ratio": _project.ratio(plain, streamed)},
+            "rps": {"runs": plain_rps, "sse": streamed_rps},
+        }
+        floor_rows: list[list[object]] = [
+            ["server CPU ms per run", plain, streamed, summary["floor"]["cpu_ms"]["ratio"]],
+            ["requests/s", plain_rps, streamed_rps, _project.ratio(streamed_rps, plain_rps)],
+        ]
+        floor_headers = ["floor: no session_id", "/runs", "/runs/stream", "streamed / JSON"]
+        print(_project.table(floor_headers, floor_rows))
     print("(CPU rows: ratio = ours / agui, so above 1 means /agui costs less per run)")
     return summary
 
@@ -274,6 +299,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3, help="repeats (default 3)")
     parser.add_argument("--streams", type=int, default=30, help="first-text runs per repeat")
     parser.add_argument("--warmup", type=int, default=50, help="untimed runs per route")
+    parser.add_argument(
+        "--floor", action="store_true", help="also /runs and /runs/stream with no session_id"
+    )
     parser.add_argument("--json", help="write the summary here (run_all.py)")
     args = parser.parse_args(argv)
 
@@ -290,6 +318,7 @@ def main(argv: list[str] | None = None) -> int:
         f"--repeats={args.repeats}",
         f"--streams={args.streams}",
         f"--warmup={args.warmup}",
+        *(["--floor"] if args.floor else []),
     ]
     proc = subprocess.run(
         [str(python), str(Path(__file__).resolve()), "--worker", *worker_args],
