@@ -296,6 +296,9 @@ async def test_bob_cannot_reach_alices_thread_or_decide_her_approval(
         response = await post(client, attempt, BOB)
         assert response.status_code == 404, response.text
         assert response.json()["error"]["code"] == "session_not_found"
+    # His run was refused by its own owner check, before it stored or asked anything.
+    stored = await client.get(f"/sessions/{body['threadId']}", headers=ALICE)
+    assert "hello" not in json.dumps(stored.json()["items"])
     # Her interrupt from his own thread: unknown to him.
     events = frames(await post(client, run_input(None, resume=resume), BOB))
     assert types(events) == ["RUN_STARTED", "RUN_ERROR"]
