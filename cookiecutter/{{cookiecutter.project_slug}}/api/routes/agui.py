@@ -4,7 +4,8 @@ The protocol mapping, and nothing else; the run is `RunService`'s.
 
 In (`RunAgentInput`):
 - `threadId` is the session: its history lives on the server. Another principal's thread is a
-  404 before the stream starts, as an unknown one would be.
+  404 before the stream starts, as an unknown one would be: the run's own owner check (its first
+  step) refuses it, and the response starts after the run's first checks (owner, guardrails).
 - the last message must be the user's and is the run's input; earlier messages are already in
   the session (AG-UI clients send the whole conversation each time) and are not read again.
 - `runId` names the run in every AG-UI event; the server makes its own run id (logs, traces,
