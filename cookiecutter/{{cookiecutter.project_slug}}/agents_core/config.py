@@ -67,6 +67,15 @@ class Settings(BaseSettings):
         le=10,
         description="Retries of a model request after a transient fault (timeout, 429, 5xx).",
     )
+    model_retry_delay_seconds: float = Field(
+        default=0.5,
+        ge=0,
+        le=8,
+        description=(
+            "Wait before the first retry of a model request; doubled for each next one, at most "
+            "8 s, jittered. A server's Retry-After wins."
+        ),
+    )
     data_dir: Path = Field(default_factory=default_data_dir, description="Local state.")
     mcp_servers_file: Path = Field(
         default=_PACKAGE_DIR.parent / "mcp_servers.toml",

@@ -63,7 +63,33 @@ class _RequirePrincipal:
 
 
 def install_mcp(app: FastAPI, settings: ApiSettings) -> None:
-    """Serve the agents at /mcp; `mcp_lifespan` must run around the app's life."""
+    """Serve the agents at /mcp; `mcp_lifespan` builds the MCP server when the app starts.
+
+    Built at startup, not here: the server makes one pydantic model per agent tool (~5 ms, two
+    thirds of `create_app`), which apps that never start (in-process tests) need not pay.
+    """
+    app.state.mcp_settings = settings
+    endpoint = _RequirePrincipal(_StartedMCP(app), settings)
+    # A Route with an ASGI app as endpoint: /mcp itself, no redirect to /mcp/ as a Mount does.
+    app.router.routes.append(
+        Route(MCP_PATH, endpoint, methods=["GET", "POST", "DELETE"], include_in_schema=False)
+    )
+
+
+class _StartedMCP:
+    """The SDK's streamable HTTP app of the MCP server that `mcp_lifespan` built and runs."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        served: ASGIApp | None = getattr(self.app.state, "mcp_app", None)
+        if served is None:
+            raise RuntimeError("/mcp is served only while the app runs (its lifespan started)")
+        await served(scope, receive, send)
+
+
+def _mcp_server(app: FastAPI, settings: ApiSettings) -> MCPServer[Any]:
     server = agents_mcp_server(service=run_service_of(app), principal_of=_principal_of)
     # Host and Origin are checked by the app (api.hosts, ALLOWED_HOSTS) and `_RequirePrincipal`,
     # as for every route; the SDK still checks the Content-Type.
@@ -75,12 +101,7 @@ def install_mcp(app: FastAPI, settings: ApiSettings) -> None:
         transport_security=security,
         max_request_body_size=settings.max_body_bytes,
     )
-    endpoint = _RequirePrincipal(StreamableHTTPASGIApp(server.session_manager), settings)
-    # A Route with an ASGI app as endpoint: /mcp itself, no redirect to /mcp/ as a Mount does.
-    app.router.routes.append(
-        Route(MCP_PATH, endpoint, methods=["GET", "POST", "DELETE"], include_in_schema=False)
-    )
-    app.state.mcp_server = server
+    return server
 
 
 def _principal_of(request: Any) -> Principal:
@@ -95,10 +116,17 @@ def _principal_of(request: Any) -> Principal:
 
 @asynccontextmanager
 async def mcp_lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Run the MCP session manager while the app runs (it can run once per app)."""
-    server: MCPServer[Any] | None = getattr(app.state, "mcp_server", None)
-    if server is None:
+    """Build the MCP server of the agents registered now and run its session manager while the
+    app runs."""
+    settings: ApiSettings | None = getattr(app.state, "mcp_settings", None)
+    if settings is None:
         yield
         return
+    server = _mcp_server(app, settings)
     async with server.session_manager.run():
-        yield
+        app.state.mcp_server = server
+        app.state.mcp_app = StreamableHTTPASGIApp(server.session_manager)
+        try:
+            yield
+        finally:
+            app.state.mcp_app = None

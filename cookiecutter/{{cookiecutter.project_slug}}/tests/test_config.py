@@ -114,6 +114,8 @@ def test_the_key_never_shows_in_reprs(monkeypatch: pytest.MonkeyPatch) -> None:
         ("MODEL_TIMEOUT_SECONDS", "601", "model_timeout_seconds", r"less than or equal to 600"),
         ("MODEL_MAX_RETRIES", "-1", "model_max_retries", r"greater than or equal to 0"),
         ("MODEL_MAX_RETRIES", "11", "model_max_retries", r"less than or equal to 10"),
+        ("MODEL_RETRY_DELAY_SECONDS", "-1", "model_retry_delay_seconds", r"greater than or"),
+        ("MODEL_RETRY_DELAY_SECONDS", "9", "model_retry_delay_seconds", r"less than or equal to 8"),
         ("OPENAI_BASE_URL", "localhost:11434", "openai_base_url", r"http:// or https:// URL"),
     ],
 )

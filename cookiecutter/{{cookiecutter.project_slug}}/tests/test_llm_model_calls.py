@@ -10,7 +10,12 @@ import openai
 import pytest
 from agents import ModelBehaviorError
 from agents.items import TResponseInputItem
-from agents.retry import ModelRetryNormalizedError, RetryDecision, RetryPolicyContext
+from agents.retry import (
+    ModelRetryBackoffSettings,
+    ModelRetryNormalizedError,
+    RetryDecision,
+    RetryPolicyContext,
+)
 
 from agents_core.config import Settings
 from agents_core.llm import (
@@ -74,6 +79,16 @@ def test_call_settings_carry_the_timeout_and_retries() -> None:
     assert settings.timeout == 12
     assert settings.retry is not None
     assert settings.retry.max_retries == 4
+    assert isinstance(settings.retry.backoff, ModelRetryBackoffSettings)
+    assert settings.retry.backoff.initial_delay == 0.5  # the default
+    assert settings.retry.backoff.max_delay == 8.0
+
+
+def test_the_first_retry_waits_model_retry_delay_seconds() -> None:
+    settings = call_settings(Settings(model_retry_delay_seconds=0.05))
+    assert settings.retry is not None
+    assert isinstance(settings.retry.backoff, ModelRetryBackoffSettings)
+    assert (settings.retry.backoff.initial_delay, settings.retry.backoff.multiplier) == (0.05, 2.0)
 
 
 def _status_error(status: int, path: str = "/v1/responses") -> openai.APIStatusError:

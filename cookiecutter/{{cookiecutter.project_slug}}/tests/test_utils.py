@@ -1,7 +1,8 @@
-"""Message helpers: build SDK input items and read text back out of any item shape."""
+"""Message helpers (build SDK input items, read text back out of any item shape); TLS context."""
 
 from __future__ import annotations
 
+import ssl
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -9,6 +10,7 @@ import pytest
 from openai.types.responses import ResponseOutputMessage, ResponseOutputRefusal, ResponseOutputText
 from pydantic import BaseModel
 
+from agents_core.llm.openai_models import close_openai_clients, openai_client
 from agents_core.utils import (
     assistant_message,
     item_role,
@@ -19,6 +21,7 @@ from agents_core.utils import (
     to_text,
     user_message,
 )
+from agents_core.utils.tls import openai_tls_context, tls_context
 
 
 class Forecast(BaseModel):
@@ -143,3 +146,18 @@ def test_last_user_text() -> None:
 )
 def test_to_text(value: Any, expected: str) -> None:
     assert to_text(value) == expected
+
+
+async def test_outgoing_clients_share_one_verifying_tls_context_per_http_package() -> None:
+    for context in (tls_context(), tls_context(trust_env=False), openai_tls_context()):
+        assert context.verify_mode == ssl.CERT_REQUIRED
+        assert context.check_hostname
+    assert tls_context() is tls_context()
+    assert openai_tls_context() is openai_tls_context()
+    client = openai_client("test-key", "https://models.example/v1", 5.0)
+    try:
+        transport: Any = client._client._transport  # the client's connections, their TLS context
+        assert transport._pool._ssl_context is openai_tls_context()
+        assert (client.timeout, client.max_retries) == (5.0, 0)
+    finally:
+        await close_openai_clients()

@@ -26,6 +26,7 @@ from agents_core.auth.loopback import is_loopback_host
 from agents_core.exceptions import ConfigurationError
 from agents_core.observability.redaction import redact, register_secrets
 from agents_core.registry.tool_registry import ToolDefinition, register_tool
+from agents_core.utils.tls import tls_context
 
 logger = logging.getLogger(__name__)
 
@@ -160,7 +161,10 @@ async def _call(definition: A2AAgentDefinition, message: str) -> str:
     name = definition.name
     timeout = httpx.Timeout(definition.timeout_seconds)
     async with httpx.AsyncClient(
-        headers=definition.request_headers(), timeout=timeout, follow_redirects=False
+        headers=definition.request_headers(),
+        timeout=timeout,
+        follow_redirects=False,
+        verify=tls_context(),
     ) as http:
         config = ClientConfig(httpx_client=http, streaming=False)
         try:

@@ -20,6 +20,7 @@ from jwt.exceptions import PyJWTError
 
 from agents_core.auth.errors import AuthenticationError, SigningKeysUnavailableError
 from agents_core.auth.loopback import check_key_url
+from agents_core.utils.tls import tls_context
 
 logger = logging.getLogger("agents_core.auth")
 
@@ -114,7 +115,10 @@ class JwksCache:
 
     async def _fetch(self) -> list[dict[str, Any]]:
         async with httpx.AsyncClient(
-            timeout=FETCH_TIMEOUT_SECONDS, follow_redirects=False, trust_env=False
+            timeout=FETCH_TIMEOUT_SECONDS,
+            follow_redirects=False,
+            trust_env=False,
+            verify=tls_context(trust_env=False),
         ) as client:
             url = self._jwks_url or await self._discover(client)
             document = await _get_json(client, url)

@@ -13,10 +13,11 @@ from agents import Model, ModelBehaviorError
 from agents.models.openai_chatcompletions import OpenAIChatCompletionsModel
 from agents.models.openai_responses import OpenAIResponsesModel
 from agents.tracing import get_current_span
-from openai import APIStatusError, AsyncOpenAI
+from openai import APIStatusError, AsyncOpenAI, DefaultAsyncHttpxClient
 
 from agents_core.config import Settings
 from agents_core.observability.model_responses import note_model_call
+from agents_core.utils.tls import openai_tls_context
 
 TRUNCATED_STREAM_MESSAGE = (
     "The model's stream ended before its finish marker (no finish_reason): the answer is "
@@ -58,6 +59,8 @@ def openai_client(api_key: str | None, base_url: str | None, timeout: float) -> 
             # Bounds each phase (connect, each read); the SDK's runner bounds the whole attempt.
             timeout=timeout,
             max_retries=0,
+            # The client's default HTTP client, on the process's one TLS context (utils.tls).
+            http_client=DefaultAsyncHttpxClient(timeout=timeout, verify=openai_tls_context()),
         )
     return client
 

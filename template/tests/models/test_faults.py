@@ -91,8 +91,8 @@ async def test_a_silent_server_is_bounded_by_model_timeout(model_server: ModelSe
     model_server.script(Delay(1.0, times=None))
     watch = Stopwatch()
     error = await _fails()
-    # Two attempts of 0.3 s and one backoff (at most 0.57 s); without the timeout the first
-    # attempt would have succeeded after the Delay.
+    # Two attempts of 0.3 s and one backoff (MODEL_RETRY_DELAY_SECONDS, 0.05 s here); without
+    # the timeout the first attempt would have succeeded after the Delay.
     assert error.fault == "timeout"
     assert watch.seconds < 2.5  # slack for a loaded machine
     assert "MODEL_TIMEOUT_SECONDS" in str(error)

@@ -25,7 +25,8 @@ TRANSIENT_STATUSES = frozenset({408, 429})
 
 logger = logging.getLogger(__name__)
 
-_BACKOFF = ModelRetryBackoffSettings(initial_delay=0.5, max_delay=8.0, multiplier=2.0, jitter=True)
+MAX_RETRY_DELAY_SECONDS = 8.0
+"""The longest backoff between two attempts (a server's `Retry-After` aside)."""
 
 
 def is_transient_status(status: int | None) -> bool:
@@ -34,7 +35,8 @@ def is_transient_status(status: int | None) -> bool:
 
 def call_settings(settings: Settings) -> ModelSettings:
     """The timeout and retries of every model request (`MODEL_TIMEOUT_SECONDS`,
-    `MODEL_MAX_RETRIES`), as `ModelSettings` that a definition's own settings override."""
+    `MODEL_MAX_RETRIES`, `MODEL_RETRY_DELAY_SECONDS`), as `ModelSettings` that a definition's own
+    settings override."""
     longest_wait = settings.model_timeout_seconds
 
     def transient_only(context: RetryPolicyContext) -> bool | RetryDecision:
@@ -72,7 +74,14 @@ def call_settings(settings: Settings) -> ModelSettings:
         timeout=settings.model_timeout_seconds,
         include_usage=True,  # Chat Completions streams report token usage only when asked
         retry=ModelRetrySettings(
-            max_retries=settings.model_max_retries, backoff=_BACKOFF, policy=transient_only
+            max_retries=settings.model_max_retries,
+            backoff=ModelRetryBackoffSettings(
+                initial_delay=settings.model_retry_delay_seconds,
+                max_delay=MAX_RETRY_DELAY_SECONDS,
+                multiplier=2.0,
+                jitter=True,
+            ),
+            policy=transient_only,
         ),
     )
 

@@ -17,6 +17,7 @@ from agents import RunContextWrapper, function_tool
 from agents_core.config import get_settings
 from agents_core.models.context import AgentContext
 from agents_core.registry import register_tool
+from agents_core.utils.tls import tls_context
 
 HTTP_CLIENT_METADATA_KEY = "http_client"
 """Key of `AgentContext.metadata` under which a shared `httpx.AsyncClient` may be passed."""
@@ -135,7 +136,7 @@ class OpenMeteoClient:
         try:
             if self._http_client is not None:
                 return await self._fetch(self._http_client, name)
-            async with httpx.AsyncClient(timeout=self._timeout) as client:
+            async with httpx.AsyncClient(timeout=self._timeout, verify=tls_context()) as client:
                 return await self._fetch(client, name)
         except WeatherServiceError as exc:
             return {"error": str(exc)}
@@ -155,7 +156,7 @@ class OpenMeteoClient:
         try:
             if self._http_client is not None:
                 return await self._fetch_daily(self._http_client, name, day)
-            async with httpx.AsyncClient(timeout=self._timeout) as client:
+            async with httpx.AsyncClient(timeout=self._timeout, verify=tls_context()) as client:
                 return await self._fetch_daily(client, name, day)
         except WeatherServiceError as exc:
             return {"error": str(exc)}

@@ -91,6 +91,9 @@ async def _serve(
         "TRACING": "off",
         "MODEL_TIMEOUT_SECONDS": "5",
         "MODEL_MAX_RETRIES": "2",
+        # The retries are real; only their first backoff is shorter than the 0.5 s default
+        # (about 0.4 s of waiting per retried fault, ~30 of them across this folder).
+        "MODEL_RETRY_DELAY_SECONDS": "0.05",
     }
     served.configure(**{**defaults, **settings})
     # The SDK's own shared client (unused here) would outlive this test's event loop too.
