@@ -50,8 +50,12 @@ logger = logging.getLogger("api.workflows")
 
 ExecutionMode = Literal["in-process", "deployment"]
 
-SERVER_START_WAIT_SECONDS = 10.0
-"""At shutdown, how long to wait for a local Prefect server that is starting, to stop it."""
+SERVER_START_WAIT_SECONDS = 3.0
+"""At shutdown, how long to wait for a local Prefect server that is starting, to stop it.
+
+Its process exists a few milliseconds into the wait; once it does, Prefect's exit handler (and,
+after SIGTERM, the CLI's stop of its children) stop it if the wait gives up.
+"""
 
 
 class WorkflowSettings(BaseSettings):
@@ -284,11 +288,13 @@ def _prepare_prefect(preparation: _Preparation) -> bool:
     # Seconds of imports, done once in this thread; the engines import more on first use.
     import prefect.flow_engine
     import prefect.results
-    import prefect.task_engine  # noqa: F401
+    import prefect.task_engine
     from prefect import get_client
     from prefect.settings import PREFECT_API_URL
 
     local = not PREFECT_API_URL.value()
+    if local:  # the server's code, seconds of imports: the start below then only spawns it
+        import prefect.server.api.server  # noqa: F401
     with preparation.starting:
         if preparation.closing.is_set():
             raise ApiError(503, "workflows_unavailable", "The API is shutting down.")
