@@ -13,14 +13,21 @@ Two execution modes (`WORKFLOW_EXECUTION`):
 Prefect is imported here on first use, never when `api` is imported, and off the event loop: the
 import and the start of the local (ephemeral) server take seconds, which would stall every other
 request (`WorkflowRunner.prepare`). The server this process started is stopped at shutdown
-(`WorkflowRunner.close`), on SIGTERM and SIGINT too.
+(`WorkflowRunner.close`), on SIGTERM and SIGINT too. A shutdown while Prefect is still being
+imported does not wait for it (the import runs in a daemon thread, and no server starts after
+the shutdown began); one while the local server starts waits for it a bounded time.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import logging
-from dataclasses import dataclass
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 from uuid import UUID
@@ -42,6 +49,13 @@ if TYPE_CHECKING:
 logger = logging.getLogger("api.workflows")
 
 ExecutionMode = Literal["in-process", "deployment"]
+
+SERVER_START_WAIT_SECONDS = 3.0
+"""At shutdown, how long to wait for a local Prefect server that is starting, to stop it.
+
+Its process exists a few milliseconds into the wait; once it does, Prefect's exit handler (and,
+after SIGTERM, the CLI's stop of its children) stop it if the wait gives up.
+"""
 
 
 class WorkflowSettings(BaseSettings):
@@ -98,6 +112,7 @@ class WorkflowRunner:
         # In-process runs: the event loop keeps only weak references to tasks.
         self._running: set[asyncio.Task[Any]] = set()
         self._prepared: asyncio.Future[bool] | None = None
+        self._preparation = _Preparation()
 
     async def prepare(self) -> None:
         """Import Prefect and reach its server (starting the local one) in a worker thread, once.
@@ -105,19 +120,19 @@ class WorkflowRunner:
         Every call waits for the same preparation; a failed one is retried by the next call.
         """
         if self._prepared is None or (self._prepared.done() and self._prepared.exception()):
-            self._prepared = asyncio.ensure_future(asyncio.to_thread(_prepare_prefect))
+            # Not asyncio.to_thread: the loop's end (and so a shutdown) would wait for the
+            # thread, i.e. for Prefect's whole import and server start (15 to 36 s measured).
+            self._prepared = _in_daemon_thread(lambda: _prepare_prefect(self._preparation))
         await asyncio.shield(self._prepared)
 
     async def close(self) -> None:
         """Cancel in-process runs still going and stop the local Prefect server, if started."""
+        self._preparation.closing.set()
         for task in list(self._running):
             task.cancel()
         await self.wait_all()
-        prepared = self._prepared
-        ready = prepared is not None and prepared.done() and not prepared.exception()
-        # Only a local server this process started (not the one of PREFECT_API_URL).
-        if ready and prepared is not None and prepared.result():
-            await asyncio.to_thread(_stop_local_server)
+        if self._prepared is not None:
+            await asyncio.to_thread(_stop_local_server, self._preparation)
 
     @property
     def mode(self) -> ExecutionMode:
@@ -224,32 +239,95 @@ class WorkflowRunner:
             await asyncio.gather(*self._running, return_exceptions=True)
 
 
-def _prepare_prefect() -> bool:
+@dataclass
+class _Preparation:
+    """What the thread preparing Prefect and `WorkflowRunner.close` share."""
+
+    closing: threading.Event = field(default_factory=threading.Event)
+    """Set by `close`: no local server starts after it."""
+    starting: threading.Lock = field(default_factory=threading.Lock)
+    """Held while the preparation reaches the server (and starts the local one)."""
+    local: bool = False
+    """True once the preparation may have started the local server (no PREFECT_API_URL)."""
+
+
+def _in_daemon_thread(function: Callable[[], bool]) -> asyncio.Future[bool]:
+    """`function()` in a daemon thread (with this context's variables: Prefect's settings), as a
+    future of the running loop."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[bool] = loop.create_future()
+    # Its awaiters get its error; one that nobody awaits any more (the request was cancelled,
+    # the API is shutting down) is not an "exception never retrieved".
+    future.add_done_callback(lambda done: done.cancelled() or done.exception())
+
+    def settle(result: bool | None, error: BaseException | None) -> None:
+        if future.done():  # cancelled meanwhile
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(bool(result))
+
+    def run() -> None:
+        result: bool | None = None
+        error: BaseException | None = None
+        try:
+            result = function()
+        except BaseException as problem:  # handed to the future (SystemExit included)
+            error = problem
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
+            loop.call_soon_threadsafe(settle, result, error)
+
+    context = contextvars.copy_context()
+    threading.Thread(target=context.run, args=(run,), name="prefect-prepare", daemon=True).start()
+    return future
+
+
+def _prepare_prefect(preparation: _Preparation) -> bool:
     """Blocking: import what runs need and reach the server; True if a local one was started."""
     # Seconds of imports, done once in this thread; the engines import more on first use.
     import prefect.flow_engine
     import prefect.results
-    import prefect.task_engine  # noqa: F401
+    import prefect.task_engine
     from prefect import get_client
     from prefect.settings import PREFECT_API_URL
 
     local = not PREFECT_API_URL.value()
-    with get_client(sync_client=True) as client:  # without an API URL: starts the local server
-        problem = client.api_healthcheck()
+    if local:  # the server's code, seconds of imports: the start below then only spawns it
+        import prefect.server.api.server  # noqa: F401
+    with preparation.starting:
+        if preparation.closing.is_set():
+            raise ApiError(503, "workflows_unavailable", "The API is shutting down.")
+        preparation.local = local
+        with get_client(sync_client=True) as client:  # no API URL: starts the local server
+            problem = client.api_healthcheck()
     if problem is not None:
         raise problem
     return local
 
 
-def _stop_local_server() -> None:
-    """Blocking: stop the local Prefect server this process started, if any."""
-    import sys
+def _stop_local_server(preparation: _Preparation) -> None:
+    """Blocking: stop the local Prefect server this process started, if any.
 
-    server_module = sys.modules.get("prefect.server.api.server")
-    if server_module is None:
-        return  # never started: it is imported by the start
-    for server in list(server_module.SubprocessASGIServer._instances.values()):
-        server.stop()
+    Only a local one (not the server of PREFECT_API_URL, nor a test harness's). A server still
+    starting is waited for, at most SERVER_START_WAIT_SECONDS; past that it is left to Prefect's
+    own exit handler (and, after SIGTERM, to the CLI's stop of its children).
+    """
+    if not preparation.starting.acquire(timeout=SERVER_START_WAIT_SECONDS):
+        logger.warning(
+            "Prefect's local server was still starting after %s s of shutdown: not waiting "
+            "any longer",
+            SERVER_START_WAIT_SECONDS,
+        )
+        return
+    try:
+        server_module = sys.modules.get("prefect.server.api.server")
+        if not preparation.local or server_module is None:
+            return  # none started (the start imports that module)
+        for server in list(server_module.SubprocessASGIServer._instances.values()):
+            server.stop()
+    finally:
+        preparation.starting.release()
 
 
 async def _run_state(flow_run: FlowRun, flow_title: str) -> RunState:

@@ -297,10 +297,10 @@ def test_ctrl_c_at_the_prompt_exits_at_once_with_130(data_dir: Path) -> None:
 def test_serve_prints_the_url_the_playground_and_the_key_policy(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import uvicorn
+    from api import server_thread
 
     served: dict[str, object] = {}
-    monkeypatch.setattr(uvicorn, "run", lambda app, **options: served.update(options))
+    monkeypatch.setattr(server_thread, "serve", lambda app, **options: served.update(options))
     assert main(["serve", "--port", "8123"]) == 0
     err = capsys.readouterr().err
     assert "API on http://127.0.0.1:8123" in err

@@ -70,10 +70,10 @@ def test_keys_add_refuses_bad_names_and_roles(capsys: pytest.CaptureFixture[str]
 def test_serve_off_loopback_needs_credentials(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import uvicorn
+    from api import server_thread
 
     served: list[dict[str, object]] = []
-    monkeypatch.setattr(uvicorn, "run", lambda app, **options: served.append(options))
+    monkeypatch.setattr(server_thread, "serve", lambda app, **options: served.append(options))
     for host in ("0.0.0.0", "::", "192.168.1.20", "example.com"):
         assert main(["serve", "--host", host]) == 64
         err = capsys.readouterr().err
@@ -94,10 +94,10 @@ def test_serve_starts_closed_on_a_missing_keys_file(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    import uvicorn
+    from api import server_thread
 
     served: list[dict[str, object]] = []
-    monkeypatch.setattr(uvicorn, "run", lambda app, **options: served.append(options))
+    monkeypatch.setattr(server_thread, "serve", lambda app, **options: served.append(options))
     monkeypatch.setenv("API_KEYS_FILE", str(tmp_path / "missing.toml"))
     with caplog.at_level("WARNING", logger="agents_core.auth"):
         assert main(["serve", "--host", "0.0.0.0"]) == 0  # a credential setting: not open

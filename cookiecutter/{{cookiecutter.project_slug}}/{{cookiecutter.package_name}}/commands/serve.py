@@ -41,8 +41,6 @@ def add_parser(commands: argparse._SubParsersAction[Any]) -> None:
 
 
 def serve_command(args: argparse.Namespace) -> int:
-    import uvicorn  # only installed with the api package
-
     # Checked here, before uvicorn starts: a bad value is one line and status 64.
     app_module: Any = importlib.import_module("api.app")  # only in projects with the api
     settings = load(app_module.ApiSettings)
@@ -54,7 +52,10 @@ def serve_command(args: argparse.Namespace) -> int:
 
     Authenticator(settings)  # an invalid API_KEYS_FILE stops here, in one line
     print(_serve_banner(args.host, args.port), file=sys.stderr, flush=True)
-    uvicorn.run(
+    # uvicorn.run, with the event loop off the main thread: a SIGTERM always stops the server
+    # (an in-process Prefect flow run replaces the main thread's handler: api/server_thread.py).
+    server_thread: Any = importlib.import_module("api.server_thread")
+    server_thread.serve(
         "api:create_app",
         factory=True,
         host=args.host,
