@@ -10,9 +10,9 @@
 Each task belongs to the principal that created it: the SDK's task store keeps every
 principal's tasks apart (its owner is the call context's user, our principal), so another
 principal's task id, and a contextId that is another principal's session, get the A2A
-`TaskNotFoundError`. Tasks are kept in this process's memory (`InMemoryTaskStore`): a task is
-answered by the API process that ran it (the paused run itself lives in the session store).
-How tasks map to runs: `api.a2a_executor`.
+`TaskNotFoundError`. Tasks are stored beside the sessions (`api.a2a_tasks`: a table in the SQLite
+file or the PostgreSQL database), so a follow-up may reach any API process. How tasks map to
+runs: `api.a2a_executor`.
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ from a2a.server.id_generator import IDGenerator, IDGeneratorContext
 from a2a.server.request_handlers import DefaultRequestHandler
 from a2a.server.request_handlers.response_helpers import agent_card_to_dict
 from a2a.server.routes import DefaultServerCallContextBuilder, create_jsonrpc_routes
-from a2a.server.tasks import InMemoryTaskStore
 from a2a.types.a2a_pb2 import (
     AgentCapabilities,
     AgentCard,
@@ -59,12 +58,15 @@ from agents_core.principals import Principal
 from agents_core.runs import ROUTER, RunService, RunTarget
 from agents_core.session.agent_session import validate_session_id
 from api.a2a_executor import PRINCIPAL_STATE, RUN_SERVICE_STATE, RunServiceExecutor
+from api.a2a_tasks import A2ATaskStore, open_a2a_task_store
 from api.deps import API_KEY_HEADER, authenticate, get_run_service
 from api.errors import ApiError, error_json
 from api.origins import origin_allowed
 from api.settings import ApiSettings
 
 A2A_PATH = "/a2a"
+PARKED_TASK_SECONDS = 60.0
+"""How long this process keeps a task waiting in input-required in memory (see install_a2a)."""
 BEARER_SCHEME = "bearer"
 """The card's name of the API's authentication (an API key or an OpenID Connect JWT)."""
 
@@ -218,10 +220,14 @@ def install_a2a(app: FastAPI, settings: ApiSettings) -> None:
     # What the handler checks (streaming, input modes); clients get `card` below.
     router = RunTarget(ROUTER, "Picks the agent for each message by its intent.", None)
     placeholder = agent_card([router], "http://localhost", authenticator)
+    tasks = open_a2a_task_store(settings.resolved_session_url, settings.a2a_task_store)
     handler = OwnedRequestHandler(
         max_input_chars=settings.max_input_chars,
         agent_executor=RunServiceExecutor(),
-        task_store=InMemoryTaskStore(),
+        task_store=tasks.store,
+        # A task parked in input-required is let go after a minute: its answer may come to
+        # another process, and this one then reads it back from the store.
+        interrupted_task_timeout=PARKED_TASK_SECONDS,
         agent_card=placeholder,
         request_context_builder=SimpleRequestContextBuilder(task_id_generator=RunIds()),
     )
@@ -257,6 +263,7 @@ def install_a2a(app: FastAPI, settings: ApiSettings) -> None:
         Route(AGENT_CARD_WELL_KNOWN_PATH, card, methods=["GET"], include_in_schema=False)
     )
     app.state.a2a_handler = handler
+    app.state.a2a_tasks = tasks
 
 
 async def _has_lone_surrogates(request: Request) -> bool:
@@ -280,10 +287,13 @@ def _rpc_error(code: int, message: str) -> Response:
 
 @asynccontextmanager
 async def a2a_lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Drain the A2A tasks still running when the app stops."""
+    """Drain the A2A tasks still running when the app stops, then close their store."""
     try:
         yield
     finally:
         handler: OwnedRequestHandler | None = getattr(app.state, "a2a_handler", None)
         if handler is not None:
             await handler.aclose()
+        tasks: A2ATaskStore | None = getattr(app.state, "a2a_tasks", None)
+        if tasks is not None:
+            await tasks.aclose()

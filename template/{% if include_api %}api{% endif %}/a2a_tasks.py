@@ -4,10 +4,19 @@ The a2a-sdk's `DatabaseTaskStore` (SQLAlchemy, async) on the session backend's d
 
 | SESSION_URL             | A2A tasks                                                        |
 |-------------------------|------------------------------------------------------------------|
-| `sqlite:///path.db`     | table `a2a_tasks` in the same file (aiosqlite)                   |
+| `sqlite:///dir/x.db`    | table `a2a_tasks` in `dir/a2a_tasks.db`, beside it (aiosqlite)   |
 | `postgresql://...`      | table `a2a_tasks` in the same database (asyncpg)                 |
 | `sqlite:///:memory:`    | this process's memory (`InMemoryTaskStore`): nothing to share    |
 | `redis://...`           | this process's memory: the SDK has no Redis task store           |
+| (`A2A_TASK_STORE=memory`) | this process's memory, whatever the sessions                   |
+
+SQLite: a file of its own, in WAL mode, through one connection per process (its writes queue in
+the process and wait on the file's lock across processes), so the sessions' turn locks and the
+tasks' writes never wait on each other. PostgreSQL: the same database, a small pool.
+The cost: the SDK saves a task at each of its events (submitted, working, the answer, the end)
+and reads it between them, a database round trip each: measured, about half the requests/s of
+the in-memory store on the offline model (`bench/a2a_door.py`). A single API process may take
+`A2A_TASK_STORE=memory`.
 
 A follow-up (`tasks/get`, the answer to an `input-required` task, `tasks/cancel`) may then reach
 another process than the one that ran the task, as REST approvals already could. Each row keeps
@@ -17,14 +26,25 @@ principal's task id is `TaskNotFoundError`.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from a2a.server.models import create_task_model
 from a2a.server.tasks import InMemoryTaskStore, TaskStore
+from a2a.server.tasks.database_task_store import DatabaseTaskStore
+from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.orm import DeclarativeBase
 
 from agents_core.session.backends import asyncpg_url, require_backend, sqlite_path
 
 A2A_TASKS_TABLE = "a2a_tasks"
+A2A_TASKS_FILE = "a2a_tasks.db"
+"""The SQLite file of the tasks, in the sessions file's directory."""
 
 
 @dataclass
@@ -40,24 +60,71 @@ class A2ATaskStore:
             await self.engine.dispose()
 
 
-def open_a2a_task_store(session_url: str) -> A2ATaskStore:
-    """The A2A task store on the database `session_url` names (memory where none is shared)."""
+def open_a2a_task_store(session_url: str, kind: str = "shared") -> A2ATaskStore:
+    """The A2A task store on the database `session_url` names (memory where none is shared,
+    or when `kind` (A2A_TASK_STORE) is "memory")."""
     scheme = require_backend(session_url)
+    if kind == "memory":
+        return A2ATaskStore(InMemoryTaskStore(), "memory")
     if scheme == "sqlite":
         path = sqlite_path(session_url)
         if path == ":memory:":
             return A2ATaskStore(InMemoryTaskStore(), "memory")
-        # aiosqlite waits on the file's lock like the sessions' sqlite3 connections do.
-        return _database(f"sqlite+aiosqlite:///{path}", {"timeout": 30}, f"{path}")
+        file = Path(path).parent / A2A_TASKS_FILE
+        file.parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(
+            f"sqlite+aiosqlite:///{file}",
+            connect_args={"timeout": 30},  # seconds to wait on another process's write
+            pool_size=1,
+            max_overflow=0,
+        )
+        event.listen(engine.sync_engine, "connect", _wal)
+        return _database(engine, str(file))
     if scheme in ("redis", "rediss"):
         return A2ATaskStore(InMemoryTaskStore(), "memory")
-    return _database(asyncpg_url(session_url), {}, "postgresql")
+    engine = create_async_engine(asyncpg_url(session_url), pool_size=2, max_overflow=4)
+    return _database(engine, "postgresql")
 
 
-def _database(url: str, connect_args: dict[str, Any], where: str) -> A2ATaskStore:
-    from a2a.server.tasks.database_task_store import DatabaseTaskStore
-    from sqlalchemy.ext.asyncio import create_async_engine
+def _wal(connection: Any, _record: Any) -> None:
+    """Readers of other processes do not wait on a write."""
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    # No fsync at each commit (WAL stays consistent; a power cut may lose the last ones).
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
 
-    engine = create_async_engine(url, connect_args=connect_args)
-    store = DatabaseTaskStore(engine, table_name=A2A_TASKS_TABLE)
+
+class OnceInitializedStore(DatabaseTaskStore):
+    """The SDK's store, creating its table once: the SDK's own check is not guarded, so
+    concurrent first requests (or two processes starting) raced to `CREATE TABLE`."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        super().__init__(engine)
+        self._initializing = asyncio.Lock()
+
+    async def initialize(self) -> None:
+        async with self._initializing:
+            if self._initialized:
+                return
+            try:
+                await super().initialize()
+            except DBAPIError:  # another process created it between the check and CREATE
+                await super().initialize()
+
+
+def _database(engine: AsyncEngine, where: str) -> A2ATaskStore:
+    store = OnceInitializedStore(engine)  # table_name= would declare a model class per store
+    store.task_model = _task_model()
     return A2ATaskStore(store, f"{A2A_TASKS_TABLE} in {where}", engine)
+
+
+@functools.cache
+def _task_model() -> Any:
+    """The SDK's task model on our table, declared once per process on a declarative base of
+    its own (on the SDK's base it would clash with the SDK's own `TaskModel` class name)."""
+
+    class A2ATasksBase(DeclarativeBase):
+        pass
+
+    return create_task_model(A2A_TASKS_TABLE, A2ATasksBase)
