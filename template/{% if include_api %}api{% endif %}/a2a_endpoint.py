@@ -23,6 +23,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from a2a.auth.user import User
+from a2a.compat.v0_3 import types as v0_3
 from a2a.server.agent_execution import SimpleRequestContextBuilder
 from a2a.server.context import ServerCallContext
 from a2a.server.events import Event
@@ -258,12 +259,69 @@ def install_a2a(app: FastAPI, settings: ApiSettings) -> None:
         found = agent_card(targets, str(request.base_url), authenticator)
         return JSONResponse(agent_card_to_dict(found))
 
-    app.router.routes.append(Route(A2A_PATH, jsonrpc, methods=["POST"], include_in_schema=False))
+    # In the OpenAPI schema (so /docs lists it and the schemathesis fuzz sends it requests) with
+    # the JSON-RPC bodies it takes; the SDK, not FastAPI, reads and validates them.
+    app.add_api_route(
+        A2A_PATH,
+        jsonrpc,
+        methods=["POST"],
+        tags=["a2a"],
+        summary="A2A JSON-RPC: message/send, message/stream, tasks/get, tasks/cancel",
+        response_model=None,
+        openapi_extra=OPENAPI_OPERATION,
+    )
     app.router.routes.append(
         Route(AGENT_CARD_WELL_KNOWN_PATH, card, methods=["GET"], include_in_schema=False)
     )
     app.state.a2a_handler = handler
     app.state.a2a_tasks = tasks
+
+
+def _request_schema() -> dict[str, Any]:
+    """The JSON-RPC requests of /a2a as the SDK's own A2A 0.3 models describe them (the 1.0
+    names, `SendMessage`..., take the same messages in the protocol's 1.0 JSON form)."""
+    models = (
+        v0_3.SendMessageRequest,
+        v0_3.SendStreamingMessageRequest,
+        v0_3.GetTaskRequest,
+        v0_3.CancelTaskRequest,
+    )
+    return {"oneOf": [_inline(model.model_json_schema()) for model in models]}
+
+
+def _inline(schema: dict[str, Any]) -> dict[str, Any]:
+    """`schema` with its `$defs` references replaced by the definitions (none is recursive)."""
+    definitions = schema.pop("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                return resolve(definitions[ref.removeprefix("#/$defs/")])
+            return {key: resolve(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [resolve(value) for value in node]
+        return node
+
+    resolved: dict[str, Any] = resolve(schema)
+    return resolved
+
+
+OPENAPI_OPERATION: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": _request_schema()}},
+    },
+    "responses": {
+        "200": {
+            "description": "A JSON-RPC response: `result` or `error` (code, message); for "
+            "message/stream, Server-Sent Events each carrying one.",
+            "content": {"application/json": {}, "text/event-stream": {}},
+        },
+        "401": {"description": "No or wrong credentials (the API's error shape)."},
+        "413": {"description": "A body over MAX_BODY_BYTES (the API's error shape)."},
+    },
+}
 
 
 async def _has_lone_surrogates(request: Request) -> bool:
