@@ -15,6 +15,10 @@ Printed: medians over repeats (the two doors measured alternately in each repeat
 door / baseline. The issue's targets: requests/s ratio >= 0.95, first-token ratio <= 1.1.
 
     python bench/a2a_door.py [--requests 300] [--concurrency 8] [--repeats 3]
+                             [--task-store shared|memory]
+
+`--task-store` sets the server's A2A_TASK_STORE (default: the project's, `shared`: the tasks in
+a SQLite file beside the sessions; `memory`: in the process).
 """
 
 from __future__ import annotations
@@ -210,6 +214,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3, help="repeats (default 3)")
     parser.add_argument("--streams", type=int, default=30, help="streams per door and repeat")
     parser.add_argument("--warmup", type=int, default=50, help="untimed requests per door")
+    parser.add_argument(
+        "--task-store", choices=["shared", "memory"], help="A2A_TASK_STORE of the server"
+    )
     parser.add_argument("--json", help="write the summary here (run_all.py)")
     args = parser.parse_args(argv)
 
@@ -227,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     proc = subprocess.run(
         [str(python), str(Path(__file__).resolve()), "--worker", *worker_args],
         cwd=work,
-        env=_project.worker_env(project, data_dir),
+        env=_project.worker_env(project, data_dir, A2A_TASK_STORE=args.task_store),
         stdout=subprocess.PIPE,
         text=True,
         timeout=1800,
@@ -239,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"input {INPUT!r} to agent 'assistant' (a calculator call), {args.concurrency} "
         f"concurrent clients, {args.requests} requests and {args.streams} streams per door and "
-        f"repeat, {args.repeats} repeats"
+        f"repeat, {args.repeats} repeats, A2A_TASK_STORE={args.task_store or 'default'}"
     )
     summary = report(result)
     print(f"(worker took {time.perf_counter() - start:.1f} s)")
