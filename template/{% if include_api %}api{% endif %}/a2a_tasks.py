@@ -13,7 +13,7 @@ The a2a-sdk's `DatabaseTaskStore` (SQLAlchemy, async) on the session backend's d
 SQLite: a file of its own (WAL, `synchronous=NORMAL`), so the sessions' turn locks and the
 tasks' writes never wait on each other. PostgreSQL: the same database, a small pool. While a
 task runs, its process keeps it in memory (`RunningInMemory`): two writes per task. The cost
-remains: measured, about 0.6 of the in-memory store's requests/s on the offline model
+remains: measured, 0.6 to 0.7 of the in-memory store's requests/s on the offline model
 (`bench/a2a_door.py`); a single API process may take `A2A_TASK_STORE=memory`.
 
 A follow-up (`tasks/get`, the answer to an `input-required` task, `tasks/cancel`) may then reach
