@@ -60,8 +60,8 @@ QUICK = {
 
 
 BENCHMARKS = [
-    "overhead", "imports", "render", "api", "openai", "agui", "auth", "sessions", "workflow",
-    "turns",
+    "overhead", "imports", "render", "api", "openai", "agui", "a2a", "auth", "sessions",
+    "workflow", "turns",
     "suite",
 ]  # fmt: skip
 SUITE_GOALS = {
@@ -191,6 +191,26 @@ def summary_rows(results: dict[str, Any]) -> list[list[object]]:
                 "POST /runs/stream",
                 f"{agui['first_text']['sse']:.1f} ms",
                 agui["first_text"]["ratio"],
+            ]
+        )
+    a2a = results.get("a2a_door", {})
+    if a2a:
+        rows.append(
+            [
+                "a2a_door requests/s (>= 0.95)",
+                f"{a2a['rps']['a2a']:.0f}",
+                "POST /runs",
+                f"{a2a['rps']['runs']:.0f}",
+                a2a["rps"]["ratio"],
+            ]
+        )
+        rows.append(
+            [
+                "a2a_door first streamed text (<= 1.1)",
+                f"{a2a['first_token']['a2a']:.1f} ms",
+                "POST /runs/stream",
+                f"{a2a['first_token']['runs']:.1f} ms",
+                a2a["first_token"]["ratio"],
             ]
         )
     auth = results.get("auth_overhead", {})
@@ -348,6 +368,9 @@ def main(argv: list[str] | None = None) -> int:
     if "agui" in only:
         agui_args = [f"--requests={counts['agui']}", f"--repeats={counts['agui_repeats']}"]
         results.update(_run("agui_door.py", agui_args, env, work / "agui.json"))
+    if "a2a" in only:
+        a2a_args = [f"--requests={counts['api']}", f"--repeats={counts['api_repeats']}"]
+        results.update(_run("a2a_door.py", a2a_args, env, work / "a2a.json"))
 
     if "auth" in only:
         auth_args = [f"--requests={counts['auth']}", f"--repeats={counts['auth_repeats']}"]
@@ -410,6 +433,7 @@ def main(argv: list[str] | None = None) -> int:
         "api": "api_throughput",
         "openai": "openai_door",
         "agui": "agui_door",
+        "a2a": "a2a_door",
         "auth": "auth_overhead",
         "workflow": "workflow_overhead",
         "turns": "session_serialization",

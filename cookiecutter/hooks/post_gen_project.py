@@ -55,6 +55,7 @@ PATHS: list[tuple[str, bool]] = [
     ('tests/test_api.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
     ('tests/test_api_a2a.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
     ('tests/test_api_a2a_node.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
+    ('tests/test_api_a2a_processes.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
     ('tests/test_api_a2a_remote.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
     ('tests/test_api_agui.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),
     ('tests/test_api_agui_client.py', {{ 'True' if (cookiecutter.include_api) else 'False' }}),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, field_validator
 
 from agents_core.auth.settings import AuthSettings
@@ -62,6 +64,15 @@ class ApiSettings(Settings, AuthSettings):
     ready_checks_model: bool = Field(
         default=False,
         description="/ready also asks the model server for its models (GET /models).",
+    )
+
+    a2a_task_store: Literal["shared", "memory"] = Field(
+        default="shared",
+        description=(
+            "Where the A2A door keeps its tasks: 'shared' beside the sessions (the SQLite "
+            "file's directory, or PostgreSQL: any API process answers a follow-up), 'memory' in "
+            "each process (a single process only; about twice the requests/s)."
+        ),
     )
 
     @field_validator("allowed_hosts")

@@ -10,9 +10,9 @@
 Each task belongs to the principal that created it: the SDK's task store keeps every
 principal's tasks apart (its owner is the call context's user, our principal), so another
 principal's task id, and a contextId that is another principal's session, get the A2A
-`TaskNotFoundError`. Tasks are kept in this process's memory (`InMemoryTaskStore`): a task is
-answered by the API process that ran it (the paused run itself lives in the session store).
-How tasks map to runs: `api.a2a_executor`.
+`TaskNotFoundError`. Tasks are stored beside the sessions (`api.a2a_tasks`: a table in the SQLite
+file or the PostgreSQL database), so a follow-up may reach any API process. How tasks map to
+runs: `api.a2a_executor`.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from a2a.auth.user import User
+from a2a.compat.v0_3 import types as v0_3
 from a2a.server.agent_execution import SimpleRequestContextBuilder
 from a2a.server.context import ServerCallContext
 from a2a.server.events import Event
@@ -30,7 +31,6 @@ from a2a.server.id_generator import IDGenerator, IDGeneratorContext
 from a2a.server.request_handlers import DefaultRequestHandler
 from a2a.server.request_handlers.response_helpers import agent_card_to_dict
 from a2a.server.routes import DefaultServerCallContextBuilder, create_jsonrpc_routes
-from a2a.server.tasks import InMemoryTaskStore
 from a2a.types.a2a_pb2 import (
     AgentCapabilities,
     AgentCard,
@@ -59,12 +59,15 @@ from agents_core.principals import Principal
 from agents_core.runs import ROUTER, RunService, RunTarget
 from agents_core.session.agent_session import validate_session_id
 from api.a2a_executor import PRINCIPAL_STATE, RUN_SERVICE_STATE, RunServiceExecutor
+from api.a2a_tasks import A2ATaskStore, open_a2a_task_store
 from api.deps import API_KEY_HEADER, authenticate, get_run_service
 from api.errors import ApiError, error_json
 from api.origins import origin_allowed
 from api.settings import ApiSettings
 
 A2A_PATH = "/a2a"
+PARKED_TASK_SECONDS = 60.0
+"""How long this process keeps a task waiting in input-required in memory (see install_a2a)."""
 BEARER_SCHEME = "bearer"
 """The card's name of the API's authentication (an API key or an OpenID Connect JWT)."""
 
@@ -218,10 +221,14 @@ def install_a2a(app: FastAPI, settings: ApiSettings) -> None:
     # What the handler checks (streaming, input modes); clients get `card` below.
     router = RunTarget(ROUTER, "Picks the agent for each message by its intent.", None)
     placeholder = agent_card([router], "http://localhost", authenticator)
+    tasks = open_a2a_task_store(settings.resolved_session_url, settings.a2a_task_store)
     handler = OwnedRequestHandler(
         max_input_chars=settings.max_input_chars,
         agent_executor=RunServiceExecutor(),
-        task_store=InMemoryTaskStore(),
+        task_store=tasks.store,
+        # A task parked in input-required is let go after a minute: its answer may come to
+        # another process, and this one then reads it back from the store.
+        interrupted_task_timeout=PARKED_TASK_SECONDS,
         agent_card=placeholder,
         request_context_builder=SimpleRequestContextBuilder(task_id_generator=RunIds()),
     )
@@ -252,11 +259,69 @@ def install_a2a(app: FastAPI, settings: ApiSettings) -> None:
         found = agent_card(targets, str(request.base_url), authenticator)
         return JSONResponse(agent_card_to_dict(found))
 
-    app.router.routes.append(Route(A2A_PATH, jsonrpc, methods=["POST"], include_in_schema=False))
+    # In the OpenAPI schema (so /docs lists it and the schemathesis fuzz sends it requests) with
+    # the JSON-RPC bodies it takes; the SDK, not FastAPI, reads and validates them.
+    app.add_api_route(
+        A2A_PATH,
+        jsonrpc,
+        methods=["POST"],
+        tags=["a2a"],
+        summary="A2A JSON-RPC: message/send, message/stream, tasks/get, tasks/cancel",
+        response_model=None,
+        openapi_extra=OPENAPI_OPERATION,
+    )
     app.router.routes.append(
         Route(AGENT_CARD_WELL_KNOWN_PATH, card, methods=["GET"], include_in_schema=False)
     )
     app.state.a2a_handler = handler
+    app.state.a2a_tasks = tasks
+
+
+def _request_schema() -> dict[str, Any]:
+    """The JSON-RPC requests of /a2a as the SDK's own A2A 0.3 models describe them (the 1.0
+    names, `SendMessage`..., take the same messages in the protocol's 1.0 JSON form)."""
+    models = (
+        v0_3.SendMessageRequest,
+        v0_3.SendStreamingMessageRequest,
+        v0_3.GetTaskRequest,
+        v0_3.CancelTaskRequest,
+    )
+    return {"oneOf": [_inline(model.model_json_schema()) for model in models]}
+
+
+def _inline(schema: dict[str, Any]) -> dict[str, Any]:
+    """`schema` with its `$defs` references replaced by the definitions (none is recursive)."""
+    definitions = schema.pop("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                return resolve(definitions[ref.removeprefix("#/$defs/")])
+            return {key: resolve(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [resolve(value) for value in node]
+        return node
+
+    resolved: dict[str, Any] = resolve(schema)
+    return resolved
+
+
+OPENAPI_OPERATION: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": _request_schema()}},
+    },
+    "responses": {
+        "200": {
+            "description": "A JSON-RPC response: `result` or `error` (code, message); for "
+            "message/stream, Server-Sent Events each carrying one.",
+            "content": {"application/json": {}, "text/event-stream": {}},
+        },
+        "401": {"description": "No or wrong credentials (the API's error shape)."},
+        "413": {"description": "A body over MAX_BODY_BYTES (the API's error shape)."},
+    },
+}
 
 
 async def _has_lone_surrogates(request: Request) -> bool:
@@ -280,10 +345,13 @@ def _rpc_error(code: int, message: str) -> Response:
 
 @asynccontextmanager
 async def a2a_lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Drain the A2A tasks still running when the app stops."""
+    """Drain the A2A tasks still running when the app stops, then close their store."""
     try:
         yield
     finally:
         handler: OwnedRequestHandler | None = getattr(app.state, "a2a_handler", None)
         if handler is not None:
             await handler.aclose()
+        tasks: A2ATaskStore | None = getattr(app.state, "a2a_tasks", None)
+        if tasks is not None:
+            await tasks.aclose()

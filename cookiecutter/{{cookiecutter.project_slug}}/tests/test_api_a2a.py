@@ -7,9 +7,13 @@ credentials (401) and hostile bodies (JSON-RPC errors or 4xx, never 500).
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -351,3 +355,40 @@ async def test_a_caller_over_its_rate_limit_gets_a_failed_task_saying_so(
     assert first.status.state == TaskState.TASK_STATE_COMPLETED
     assert second.status.state == TaskState.TASK_STATE_FAILED
     assert get_message_text(second.status.message).startswith("rate_limit_exceeded:")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("setting", "enabled"), [(None, "False"), ("true", "True")])
+def test_the_sdks_own_spans_are_off_unless_the_environment_asks(
+    setting: str | None, enabled: str
+) -> None:
+    """As `uvicorn api:create_app` starts: `import api` comes before the SDK's import."""
+    code = "import api\nfrom a2a.utils import telemetry\nprint(telemetry.otel_enabled)"
+    env = {k: v for k, v in os.environ.items() if k != "OTEL_INSTRUMENTATION_A2A_SDK_ENABLED"}
+    if setting is not None:
+        env["OTEL_INSTRUMENTATION_A2A_SDK_ENABLED"] = setting
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parents[1],  # the project's root: `import api` finds it
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.strip() == enabled
+
+
+def test_tasks_are_stored_beside_the_sessions_unless_memory_is_asked(tmp_path: Path) -> None:
+    from a2a.server.tasks import DatabaseTaskStore, InMemoryTaskStore
+
+    from api.a2a_tasks import RunningInMemory, open_a2a_task_store
+
+    shared = open_a2a_task_store(f"sqlite:///{tmp_path / 'sessions.db'}")
+    assert isinstance(shared.store, RunningInMemory)
+    assert isinstance(shared.store.database, DatabaseTaskStore)
+    assert shared.where == f"a2a_tasks in {tmp_path / 'a2a_tasks.db'}"
+    memory = open_a2a_task_store(f"sqlite:///{tmp_path / 'sessions.db'}", "memory")
+    assert isinstance(memory.store, InMemoryTaskStore)
+    assert isinstance(open_a2a_task_store("sqlite:///:memory:").store, InMemoryTaskStore)
+    with pytest.raises(ValueError, match="'shared' or 'memory'"):
+        ApiSettings(a2a_task_store="disk")  # type: ignore[arg-type]
