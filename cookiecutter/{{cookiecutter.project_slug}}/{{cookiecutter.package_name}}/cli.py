@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import importlib.util
 import signal
 import sys
@@ -44,6 +45,7 @@ __all__ = [
     "has_workflows",
     "main",
     "parse_param",
+    "run",
 ]
 
 
@@ -100,6 +102,21 @@ def _exit_on_sigterm(signum: int, frame: object) -> None:
     # Unwinding runs the libraries' cleanup (Prefect stops its local server); `main` then stops
     # any child one of them had started but not yet registered, instead of orphaning it.
     raise _Terminated(128 + signum)
+
+
+def run() -> NoReturn:
+    """The console script and `python -m`: `main`, then the process ends without a last sweep.
+
+    At exit the interpreter's garbage collector walks every object the command loaded (the SDK,
+    FastAPI, Prefect: a few hundred thousand) before freeing them: 0.5-0.8 s of CPU after the
+    work is done (measured on 2 cores: `chat` 1.3 s instead of 1.9-2.3 s, `serve` 0.8 s less).
+    Freezing them first (`gc.freeze`, as pre-fork servers do) skips that walk; everything else
+    of a normal exit stays (atexit handlers, other threads, flushed output, exit status).
+    """
+    try:
+        sys.exit(main())
+    finally:
+        gc.freeze()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
