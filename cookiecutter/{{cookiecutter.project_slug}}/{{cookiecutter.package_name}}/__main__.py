@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from .cli import run
 
-run()
+sys.exit(run())
