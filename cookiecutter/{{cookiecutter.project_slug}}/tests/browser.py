@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Literal, NoReturn
 
 import pytest
-from playwright.async_api import Page, async_playwright, expect
+from playwright.async_api import Browser, Page, async_playwright, expect
 
 # Flags for a headless browser in a container (no sandbox, GPU or background updates).
 CHROMIUM_ARGS = [
@@ -106,18 +106,11 @@ async def axe_violations(page: Page, source: str) -> list[dict[str, Any]]:
 
 
 @asynccontextmanager
-async def browser_page(
-    url: str,
-    *,
-    width: int = 1280,
-    height: int = 800,
-    color_scheme: Literal["light", "dark"] = "light",
-    bypass_csp: bool = False,
-) -> AsyncIterator[Page]:
-    """A fresh page on `url` (the playground), in a headless Chromium closed afterwards.
+async def launched_chromium() -> AsyncIterator[Browser]:
+    """A headless Chromium (and Playwright's driver), closed when the block ends.
 
-    `bypass_csp` turns the page's Content-Security-Policy off: to inject axe-core, and to test
-    that the page itself never turns text into markup (not only that the policy would stop it).
+    A test module shares one (a launch costs ~0.5 s of two processes starting): each test opens
+    its pages in a context of its own (`browser_page`), as isolated as a fresh browser profile.
     """
     executable = chromium_path()
     async with async_playwright() as playwright:
@@ -125,20 +118,57 @@ async def browser_page(
             executable_path=executable, headless=True, args=CHROMIUM_ARGS
         )
         try:
-            context = await browser.new_context(
-                viewport={"width": width, "height": height},
-                color_scheme=color_scheme,
-                bypass_csp=bypass_csp,
-            )
-            page = await context.new_page()
-            page.set_default_timeout(TIMEOUT_MS)
-            errors: list[str] = []
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            await page.goto(url + "/")
-            yield page
-            assert not errors, f"the page raised JavaScript errors: {errors}"
+            yield browser
         finally:
             await browser.close()
+
+
+@asynccontextmanager
+async def browser_page(
+    url: str,
+    *,
+    browser: Browser | None = None,
+    width: int = 1280,
+    height: int = 800,
+    color_scheme: Literal["light", "dark"] = "light",
+    bypass_csp: bool = False,
+) -> AsyncIterator[Page]:
+    """A fresh page on `url` (the playground) in a new browser context, closed afterwards.
+
+    The context (its own cookies, storage and cache) is opened in `browser`, or in a Chromium
+    launched for this page alone. `bypass_csp` turns the page's Content-Security-Policy off: to
+    inject axe-core, and to test that the page itself never turns text into markup (not only
+    that the policy would stop it).
+    """
+    if browser is None:
+        async with (
+            launched_chromium() as own,
+            browser_page(
+                url,
+                browser=own,
+                width=width,
+                height=height,
+                color_scheme=color_scheme,
+                bypass_csp=bypass_csp,
+            ) as page,
+        ):
+            yield page
+        return
+    context = await browser.new_context(
+        viewport={"width": width, "height": height},
+        color_scheme=color_scheme,
+        bypass_csp=bypass_csp,
+    )
+    try:
+        page = await context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        await page.goto(url + "/")
+        yield page
+        assert not errors, f"the page raised JavaScript errors: {errors}"
+    finally:
+        await context.close()
 
 
 async def send(page: Page, agent: str, text: str) -> None:

@@ -9,21 +9,24 @@ from __future__ import annotations
 import asyncio
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Literal
 
 import httpx
 import pytest
-from playwright.async_api import Route, expect
+import pytest_asyncio
+from playwright.async_api import Browser, Route, expect
 from pydantic import SecretStr
 
 from agents_core import AgentDefinition, register_agent, register_tool
 from agents_core._defaults import PROJECT_NAME
 from api import ApiSettings, create_app
 from tests.api_server import serve
-from tests.browser import axe_core_script, axe_violations, browser_page, send
+from tests.browser import axe_core_script, axe_violations, browser_page, launched_chromium, send
 
-pytestmark = pytest.mark.slow  # Chromium drives the playground
+# Chromium drives the playground: one for the module, on the module's event loop (Playwright's
+# objects belong to the loop that made them); each test opens its own browser context.
+pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
 
 # What a model or a tool might send back: markup that must stay text.
 HOSTILE = "<img src=x onerror=__xss=1> <script>__xss=2</script> **bold** and `code`"
@@ -34,6 +37,12 @@ RUN_ID = re.compile(r"^[0-9a-f]{32}$")
 def server_url() -> Iterator[str]:
     with serve(create_app(ApiSettings())) as url:
         yield url
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def chromium() -> AsyncIterator[Browser]:
+    async with launched_chromium() as browser:
+        yield browser
 
 
 @pytest.fixture(scope="session")
@@ -82,8 +91,10 @@ def echo_agent() -> None:
     )
 
 
-async def test_a_conversation_streams_a_tool_card_and_the_answer(server_url: str) -> None:
-    async with browser_page(server_url) as page:
+async def test_a_conversation_streams_a_tool_card_and_the_answer(
+    chromium: Browser, server_url: str
+) -> None:
+    async with browser_page(server_url, browser=chromium) as page:
         await expect(page.locator("h1")).to_have_text(PROJECT_NAME)
         await expect(page).to_have_title(PROJECT_NAME)
         await page.select_option("#agent", "assistant")
@@ -125,9 +136,11 @@ async def test_a_conversation_streams_a_tool_card_and_the_answer(server_url: str
 
 
 @pytest.mark.usefixtures("echo_agent")
-async def test_markup_from_an_answer_or_a_tool_is_shown_as_text(server_url: str) -> None:
+async def test_markup_from_an_answer_or_a_tool_is_shown_as_text(
+    chromium: Browser, server_url: str
+) -> None:
     # Without the page's CSP: the page itself must never turn text into markup.
-    async with browser_page(server_url, bypass_csp=True) as page:
+    async with browser_page(server_url, browser=chromium, bypass_csp=True) as page:
         await send(page, "echo", "show html " + HOSTILE)
 
         await expect(page.locator(".msg.user")).to_have_text("show html " + HOSTILE)
@@ -149,14 +162,16 @@ async def test_markup_from_an_answer_or_a_tool_is_shown_as_text(server_url: str)
         assert await page.evaluate("() => window.__xss") is None
 
 
-async def test_markdown_renders_as_nodes_and_links_only_to_the_web(server_url: str) -> None:
+async def test_markdown_renders_as_nodes_and_links_only_to_the_web(
+    chromium: Browser, server_url: str
+) -> None:
     source = (
         "# Title\nSome *emphasis*, a [link](https://example.com/a) and "
         "[another](javascript:__xss=3).\n\n- one\n- two\n\n1. first\n2. second\n\n"
         "| Region | Revenue |\n| --- | ---: |\n| North | 373,041.00 |\n\n"
         "```\n<b>not bold</b>\n```\n> quoted"
     )
-    async with browser_page(server_url) as page:
+    async with browser_page(server_url, browser=chromium) as page:
         await page.evaluate("(source) => renderMarkdown(append(el('div')), source)", source)
         rendered = page.locator("#log > div").last
         await expect(rendered.locator("h3")).to_have_text("Title")
@@ -175,7 +190,9 @@ async def test_markdown_renders_as_nodes_and_links_only_to_the_web(server_url: s
         assert await rendered.locator("b").count() == 0
 
 
-async def test_the_page_is_served_with_a_strict_content_security_policy(server_url: str) -> None:
+async def test_the_page_is_served_with_a_strict_content_security_policy(
+    chromium: Browser, server_url: str
+) -> None:
     async with httpx.AsyncClient() as client:
         response = await client.get(server_url + "/")
     policy = response.headers["content-security-policy"]
@@ -184,7 +201,7 @@ async def test_the_page_is_served_with_a_strict_content_security_policy(server_u
     assert "unsafe" not in policy
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["x-frame-options"] == "DENY"
-    async with browser_page(server_url) as page:
+    async with browser_page(server_url, browser=chromium) as page:
         # A script that slipped into the page would not run: only the page's own hash may.
         await page.evaluate(
             """() => {
@@ -198,9 +215,9 @@ async def test_the_page_is_served_with_a_strict_content_security_policy(server_u
 
 
 async def test_approve_one_call_and_reject_another_with_a_reason(
-    server_url: str, janitor: list[str]
+    chromium: Browser, server_url: str, janitor: list[str]
 ) -> None:
-    async with browser_page(server_url) as page:
+    async with browser_page(server_url, browser=chromium) as page:
         await send(page, "janitor", "delete file /srv/a")
         pending = page.locator(".approval")
         await expect(pending).to_have_count(1)
@@ -238,9 +255,9 @@ async def test_approve_one_call_and_reject_another_with_a_reason(
         await expect(page.locator("#conversations li")).to_have_count(1)
 
 
-async def test_errors_show_as_banners_with_their_code_and_run_id() -> None:
+async def test_errors_show_as_banners_with_their_code_and_run_id(chromium: Browser) -> None:
     with serve(create_app(ApiSettings(max_input_chars=200))) as url:
-        async with browser_page(url) as page:
+        async with browser_page(url, browser=chromium) as page:
             await send(page, "assistant", "my key is sk-abcdefghijklmnopqrstuvwx")
             banner = page.locator(".banner")
             await expect(banner).to_have_count(1)
@@ -260,9 +277,9 @@ async def test_errors_show_as_banners_with_their_code_and_run_id() -> None:
 
 
 async def test_a_conversation_resumes_from_the_sidebar_and_can_be_deleted(
-    server_url: str,
+    chromium: Browser, server_url: str
 ) -> None:
-    async with browser_page(server_url) as page:
+    async with browser_page(server_url, browser=chromium) as page:
         await send(page, "assistant", "What is 2 + 2?")
         await page.click("#new-chat")
         await expect(page.locator(".msg")).to_have_count(0)
@@ -293,7 +310,7 @@ async def test_a_conversation_resumes_from_the_sidebar_and_can_be_deleted(
         await expect(page.locator(".msg")).to_have_count(0)
 
 
-async def test_stop_cancels_the_run_on_the_server(server_url: str) -> None:
+async def test_stop_cancels_the_run_on_the_server(chromium: Browser, server_url: str) -> None:
     started, cancelled = threading.Event(), threading.Event()
 
     @register_tool
@@ -315,7 +332,7 @@ async def test_stop_cancels_the_run_on_the_server(server_url: str) -> None:
             tools=["wait_forever"],
         )
     )
-    async with browser_page(server_url) as page:
+    async with browser_page(server_url, browser=chromium) as page:
         await page.select_option("#agent", "waiter")
         await page.fill("#input", "wait forever please")
         await page.press("#input", "Enter")
@@ -327,9 +344,9 @@ async def test_stop_cancels_the_run_on_the_server(server_url: str) -> None:
         assert await asyncio.to_thread(cancelled.wait, 10)  # the server cancelled the run
 
 
-async def test_sign_in_with_a_key_kept_for_the_tab() -> None:
+async def test_sign_in_with_a_key_kept_for_the_tab(chromium: Browser) -> None:
     with serve(create_app(ApiSettings(api_key=SecretStr("s3cret")))) as url:
-        async with browser_page(url) as page:
+        async with browser_page(url, browser=chromium) as page:
             dialog = page.locator("#sign-in")
             await expect(dialog).to_be_visible()  # the server answered 401
             await page.fill("#credential", "wrong")
@@ -352,14 +369,14 @@ async def test_sign_in_with_a_key_kept_for_the_tab() -> None:
             assert await page.evaluate("() => sessionStorage.length") == 0
 
 
-async def test_who_you_are_without_authentication(server_url: str) -> None:
-    async with browser_page(server_url) as page:
+async def test_who_you_are_without_authentication(chromium: Browser, server_url: str) -> None:
+    async with browser_page(server_url, browser=chromium) as page:
         await expect(page.locator("#who")).to_have_text("You: local")
         await expect(page.locator("#account")).to_have_text("Sign in")
 
 
-async def test_the_page_works_375_pixels_wide(server_url: str) -> None:
-    async with browser_page(server_url, width=375, height=740) as page:
+async def test_the_page_works_375_pixels_wide(chromium: Browser, server_url: str) -> None:
+    async with browser_page(server_url, browser=chromium, width=375, height=740) as page:
         await expect(page.locator("#sidebar")).to_be_hidden()
         await send(page, "assistant", "What is 2 + 2?")
         await expect(page.locator(".answer")).to_have_text("2 + 2 = 4.")
@@ -374,9 +391,9 @@ async def test_the_page_works_375_pixels_wide(server_url: str) -> None:
 
 
 async def test_axe_finds_no_serious_accessibility_violations(
-    server_url: str, axe_source: str, janitor: list[str]
+    chromium: Browser, server_url: str, axe_source: str, janitor: list[str]
 ) -> None:
-    async with browser_page(server_url, bypass_csp=True) as page:
+    async with browser_page(server_url, browser=chromium, bypass_csp=True) as page:
         await expect(page.locator('#agent option[value="janitor"]')).to_be_attached()
         assert await axe_violations(page, axe_source) == []  # the empty page
         # A tool card (open), an approval waiting, and an error banner.
@@ -404,7 +421,7 @@ async def test_axe_finds_no_serious_accessibility_violations(
         assert await axe_violations(page, axe_source) == []
 
 
-async def test_docs_and_redoc_render_offline(server_url: str) -> None:
+async def test_docs_and_redoc_render_offline(chromium: Browser, server_url: str) -> None:
     # Every request to another host fails, as it would on a machine without internet.
     outside: list[tuple[str, str]] = []
 
@@ -415,7 +432,7 @@ async def test_docs_and_redoc_render_offline(server_url: str) -> None:
             outside.append((route.request.resource_type, route.request.url))
             await route.abort()
 
-    async with browser_page(server_url) as page:
+    async with browser_page(server_url, browser=chromium) as page:
         await page.route("**/*", offline)
         await page.goto(server_url + "/docs")
         await expect(page.locator(".swagger-ui .info .title")).to_contain_text("API")

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
+import gc
 import importlib.util
 import signal
 import sys
@@ -44,6 +46,7 @@ __all__ = [
     "has_workflows",
     "main",
     "parse_param",
+    "run",
 ]
 
 
@@ -100,6 +103,21 @@ def _exit_on_sigterm(signum: int, frame: object) -> None:
     # Unwinding runs the libraries' cleanup (Prefect stops its local server); `main` then stops
     # any child one of them had started but not yet registered, instead of orphaning it.
     raise _Terminated(128 + signum)
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """The console script and `python -m`: `main`, and an exit without a last sweep.
+
+    At exit the interpreter's garbage collector walks every object the command loaded (the SDK,
+    FastAPI, Prefect: a few hundred thousand) before freeing them: 0.5-0.8 s of CPU after the
+    work is done (measured on 2 cores: `chat` 1.3 s instead of 1.9-2.3 s, `serve` 0.8 s less).
+    Freezing them first (`gc.freeze`, as pre-fork servers do), as the last exit handler, skips
+    that walk; everything else of a normal exit stays (the other exit handlers, threads, flushed
+    output, the exit status).
+    """
+    atexit.unregister(gc.freeze)  # once, however often it is called
+    atexit.register(gc.freeze)
+    return main(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

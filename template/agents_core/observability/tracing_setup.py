@@ -19,8 +19,15 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
-from agents.tracing import TracingProcessor, set_trace_processors, set_tracing_disabled
+from agents.tracing import (
+    TracingProcessor,
+    set_trace_processors,
+    set_trace_provider,
+    set_tracing_disabled,
+)
+from agents.tracing import setup as sdk_tracing_setup
 from agents.tracing.processors import default_processor
+from agents.tracing.provider import DefaultTraceProvider
 
 from agents_core.config import Settings
 from agents_core.exceptions import ConfigurationError
@@ -63,11 +70,23 @@ def install_trace_processors(settings: Settings, *, openai_export: bool) -> bool
         processors.append(default_processor())
     if exporter in ("otlp", "console"):
         processors.append(_otel_processor(settings))
+    _provider_without_openai_exporter()
     set_trace_processors(processors)
     _installed[:] = processors
     enabled = bool(processors)
     set_tracing_disabled(not enabled)
     return enabled
+
+
+def _provider_without_openai_exporter() -> None:
+    """Give the SDK its trace provider before its first use, without the OpenAI exporter.
+
+    The SDK's own first provider builds its exporter to OpenAI (an HTTP client with a TLS
+    context: ~0.2 s of every command's start) even when tracing stays off; `default_processor()`
+    still builds it when the OpenAI export is on. A provider set elsewhere is kept.
+    """
+    if sdk_tracing_setup.GLOBAL_TRACE_PROVIDER is None:
+        set_trace_provider(DefaultTraceProvider())
 
 
 def shutdown_trace_processors() -> None:
@@ -76,6 +95,7 @@ def shutdown_trace_processors() -> None:
     Spans not exported within 2 s (`otel_processor.SHUTDOWN_TIMEOUT_S`: the collector is down
     or slow) are dropped, so that a CLI command or a server never hangs at exit.
     """
+    _provider_without_openai_exporter()
     set_trace_processors([])
     _installed.clear()
     set_tracing_disabled(True)

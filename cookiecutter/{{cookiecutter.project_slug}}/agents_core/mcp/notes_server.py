@@ -130,6 +130,11 @@ def delete_note(title: str, ctx: Context[Any, Any]) -> str:
 
 
 if __name__ == "__main__":
+    import gc
+
     if not os.environ.get("DATA_DIR"):  # mcp_servers.toml passes an empty value when unset
         os.environ.pop("DATA_DIR", None)
     server.run("stdio")
+    # The client waits for this process to end: skip the exit's last garbage-collection walk
+    # over everything loaded (~0.3 s of CPU; the same as the CLI's `run`).
+    gc.freeze()
