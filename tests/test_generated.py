@@ -4,13 +4,16 @@ Each combination is rendered (one after another in one folder per xdist worker: 
 gets its own environment with `uv sync` (one uv cache shared by all of them, Python from this
 machine, no downloads), then runs what its README and CI run: ruff, ruff format, mypy and pytest
 (a Redis/PostgreSQL combination's pytest runs only its `server_backend` tests: see
-SERVER_BACKEND_ONLY). pytest-xdist spreads the combinations over the cores; the summary at the end
-of the run shows what each one cost. Caches (uv's, mypy's per family and worker) are shared across
-combinations and sessions under the repository's `.cache/`; the environments are not.
+SERVER_BACKEND_ONLY; a SQLite one without samples its fast tier and the slow tests of the modules
+that differ from its samples twin's: see samples_twin). pytest-xdist spreads the combinations
+over the cores; the summary at the end of the run shows what each one cost. Caches (uv's, mypy's
+per family and worker) are shared across combinations and sessions under the repository's
+`.cache/`; the environments are not.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import time
@@ -19,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from tests._render import Combo, Renderer, combinations
+from tests._render import Combo, Renderer, combinations, files_of
 from tests._tools import (
     Result,
     cache_dir,
@@ -32,6 +35,7 @@ from tests._tools import (
 from tests.conftest import TIMINGS_PROPERTY
 
 SYNC_TIMEOUT = 1200
+NO_TESTS_COLLECTED = 5  # pytest's exit status when nothing was selected
 STEP_TIMEOUT = 1200
 
 # The combination whose environment has the `litellm` extra, so that its
@@ -68,11 +72,56 @@ def pytest_args(combo: Combo) -> list[str]:
     return args if combo.data["session_backend"] == "sqlite" else [*args, *SERVER_BACKEND_ONLY]
 
 
+# The include_samples answer adds the sample agents, tools, flows and their tests, and lists the
+# sample flows in two __init__ files; the framework, the API and every other test module are the
+# same files as in the project with samples of the same other answers (its "samples twin", a
+# full suite). Without samples the registries hold one agent, so every in-process test (the fast
+# tier, `-m "not slow"`) runs there too. The slow tier (tests that start a process or a server:
+# CLI, serve, Prefect, Chromium, Node) is the same code crossing the same boundaries as in the
+# twin, which runs it: a no-samples SQLite project runs the slow tests only of its test modules
+# that differ from the twin's (tests/test_cli.py: the demo's and the router's output), and the
+# whole slow tier when a shared file of tests/ (conftest, a helper module) differs. Measured on
+# 2 cores: the slow tier is about two thirds of an API suite's time.
+def samples_twin(combo: Combo) -> dict[str, object] | None:
+    """The answers of the full suite that runs this combination's unchanged slow tests, if any."""
+    data = combo.data
+    if data["include_samples"] or data["session_backend"] != "sqlite":
+        return None
+    return {**data, "include_samples": True}
+
+
+def modules_apart_from(project: Path, twin: Path) -> list[str] | None:
+    """The test modules of `project` that are not byte for byte in `twin` (None: a shared file
+    of tests/ differs, so every module's slow tests must run)."""
+    differing = []
+    for path in files_of(project / "tests"):
+        rel = path.relative_to(project)
+        other = twin / rel
+        if other.is_file() and other.read_bytes() == path.read_bytes():
+            continue
+        if not (path.name.startswith("test_") and path.suffix == ".py"):
+            return None
+        differing.append(rel.as_posix())
+    return differing
+
+
+def pytest_runs(combo: Combo, slow_modules: list[str] | None) -> list[tuple[str, list[str]]]:
+    """The pytest commands of this combination: its whole suite, its server_backend tests
+    (SERVER_BACKEND_ONLY), or, with a samples twin, the fast tier and `slow_modules`' slow tests."""
+    if combo.data["session_backend"] != "sqlite" or slow_modules is None:
+        return [("pytest", pytest_args(combo))]
+    runs = [("pytest", [*pytest_args(combo), "-m", "not slow"])]
+    if slow_modules:
+        runs.append(("pytest-slow", [*pytest_args(combo), "-m", "slow", *slow_modules]))
+    return runs
+
+
 def expected_cost(combo: Combo) -> int:
     """Expected seconds of a combination's suite on the CI machine, to start the longest first.
 
-    From the per-suite times of a CI run (2 workers): SQLite suites api+wf ~210 s, api ~130 s,
-    wf ~100 s, neither ~65 s, samples +10 s, the litellm extra +20 s; a Redis/PostgreSQL one runs
+    From the per-suite times of a CI run (2 workers): SQLite suites with samples api+wf ~220 s,
+    api ~140 s, wf ~110 s, neither ~75 s, the litellm extra +20 s; without samples (samples_twin)
+    about half; a Redis/PostgreSQL one runs
     sync, ruff, mypy (warm) and its `server_backend` tests: ~35 s, +15 s with the API's two-process
     tests, +5 s with workflows (bigger venv, more to collect).
     """
@@ -80,7 +129,9 @@ def expected_cost(combo: Combo) -> int:
     api, wf = int(data["include_api"]), int(data["include_workflows"])
     if data["session_backend"] != "sqlite":
         return 35 + 15 * api + 5 * wf
-    cost = 65 + 65 * api + 35 * wf + 45 * api * wf + 10 * int(data["include_samples"])
+    if not data["include_samples"]:  # the fast tier and test_cli.py's slow tests (samples_twin)
+        return 40 + 45 * api + 25 * wf + 15 * api * wf
+    cost = 75 + 65 * api + 35 * wf + 45 * api * wf
     return cost + 20 * int(data == LITELLM_COMBO)
 
 
@@ -169,12 +220,19 @@ def test_generated_project_passes_its_own_checks(
     results: dict[str, Result] = {}
     waited = 0.0
     results["sync"] = run(sync_args, cwd=project, env=env, timeout=SYNC_TIMEOUT)
-    checks = [*CHECKS, ("pytest", pytest_args(combo))]
+    twin = samples_twin(combo)
+    slow_modules = None
+    if twin is not None:
+        slow_modules = modules_apart_from(project, renderer.render(twin, f"{combo}-twin"))
+    checks = [*CHECKS, *pytest_runs(combo, slow_modules)]
     queue = list(checks) if results["sync"].ok else []
     while queue:
         name, args = queue.pop(0)
         if name != "mypy":
             results[name] = run([uv, "run", *args], cwd=project, env=env, timeout=STEP_TIMEOUT)
+            if name == "pytest-slow" and results[name].returncode == NO_TESTS_COLLECTED:
+                # Those modules hold no slow test: nothing of the slow tier differs from the twin.
+                results[name] = dataclasses.replace(results[name], returncode=0)
             continue
         # One mypy at a time: its sqlite cache silently drops the writes of concurrent runs and
         # would stay cold for every combination. While another run holds it, do the other steps.
@@ -221,3 +279,25 @@ def test_every_server_backend_suite_has_a_full_sqlite_twin() -> None:
     for combo in servers:
         assert pytest_args(combo)[-2:] == SERVER_BACKEND_ONLY, combo.id
         assert others(combo) in full, f"{combo.id} has no SQLite twin running the full suite"
+
+
+def test_every_no_samples_suite_has_a_full_samples_twin(renderer: Renderer) -> None:
+    """A SQLite project without samples leaves out only the slow tests of modules that are the
+    same in its samples twin, which runs its whole suite; the twin's render shares every file of
+    tests/ but the sample modules, and test_cli.py, whose slow tests both run."""
+    no_samples = [c for c in COMBOS if samples_twin(c) is not None]
+    assert no_samples, "no SQLite combination without samples left in the matrix"
+    full = {Renderer.key(c.data) for c in COMBOS if c.data["session_backend"] == "sqlite"}
+    for combo in no_samples:
+        twin = samples_twin(combo)
+        assert twin is not None, combo.id
+        assert Renderer.key(twin) in full, combo.id
+        assert [name for name, _ in pytest_runs(combo, None)] == ["pytest"]
+        assert pytest_runs(combo, None)[0][1] == pytest_args(combo)
+    combo = no_samples[0]
+    project = renderer.render(combo.data, f"{combo}-own")
+    modules = modules_apart_from(project, renderer.render(samples_twin(combo) or {}, f"{combo}-t"))
+    assert modules == ["tests/test_cli.py"], modules
+    fast, slow = pytest_runs(combo, modules)
+    assert fast[1][-2:] == ["-m", "not slow"]
+    assert slow[1][-3:] == ["-m", "slow", "tests/test_cli.py"]
