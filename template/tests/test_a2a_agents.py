@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -26,6 +26,7 @@ from agents_core.a2a import (
 )
 from agents_core.exceptions import ConfigurationError
 from agents_core.registry.tool_registry import get_tool_registry
+from tests.local_http import LocalHTTPServer, serving
 
 Handler = Callable[[BaseHTTPRequestHandler], None]
 
@@ -44,16 +45,8 @@ def remote(handle: Handler) -> Iterator[str]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    server.daemon_threads = True
-    # Polled every 10 ms: shutdown() waits for the next poll (0.5 s by default, per test).
-    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(LocalHTTPServer(_Handler)) as server:
+        yield server.url
 
 
 def answer(request: BaseHTTPRequestHandler, status: int, body: bytes) -> None:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 from agents import set_tracing_disabled
@@ -19,6 +18,7 @@ from agents_core.llm import (
     resolve_model,
     uses_offline_model,
 )
+from tests.local_http import LocalHTTPServer, serving
 
 
 def test_auto_without_a_key_is_offline() -> None:
@@ -123,13 +123,8 @@ class _Unauthorized(BaseHTTPRequestHandler):
 @pytest.fixture
 def openai_compatible_server() -> Iterator[str]:
     """A local OpenAI-compatible endpoint that rejects every key."""
-    server = HTTPServer(("127.0.0.1", 0), _Unauthorized)
-    # serve_forever polls for shutdown every 0.5 s by default: each stop would wait for it.
-    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/v1"
-    server.shutdown()
-    server.server_close()
+    with serving(LocalHTTPServer(_Unauthorized)) as server:
+        yield f"{server.url}/v1"
 
 
 @pytest.mark.allow_model_calls

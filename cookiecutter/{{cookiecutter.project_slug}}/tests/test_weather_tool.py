@@ -3,10 +3,9 @@
 import asyncio
 import json
 import socket
-import threading
 import time
 from collections.abc import Callable, Coroutine, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ from agents_core.tools.weather import (
     describe_weather_code,
     get_weather,
 )
+from tests.local_http import LocalHTTPServer, serving
 
 FIXTURES = Path(__file__).parent / "fixtures"
 GEOCODING_URL = "https://geocoding-api.open-meteo.com/v1/search"
@@ -315,20 +315,11 @@ class _RecordedOpenMeteo(BaseHTTPRequestHandler):
 def local_open_meteo(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """Settings pointing at a local server; yields the paths it was asked for."""
     _RecordedOpenMeteo.paths = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _RecordedOpenMeteo)
-    # serve_forever polls for shutdown every 0.5 s by default: each stop would wait for it.
-    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    monkeypatch.setenv("WEATHER_GEOCODING_URL", f"{base}/v1/search")
-    monkeypatch.setenv("WEATHER_FORECAST_URL", f"{base}/v1/forecast")
-    get_settings.cache_clear()
-    try:
+    with serving(LocalHTTPServer(_RecordedOpenMeteo)) as server:
+        monkeypatch.setenv("WEATHER_GEOCODING_URL", f"{server.url}/v1/search")
+        monkeypatch.setenv("WEATHER_FORECAST_URL", f"{server.url}/v1/forecast")
+        get_settings.cache_clear()
         yield _RecordedOpenMeteo.paths
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 async def test_sdk_tool_reads_its_urls_from_settings(local_open_meteo: list[str]) -> None:

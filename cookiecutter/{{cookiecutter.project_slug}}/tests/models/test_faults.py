@@ -9,9 +9,8 @@ from __future__ import annotations
 import json
 import logging
 import socket
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
@@ -23,6 +22,7 @@ from agents_core.llm.faults import FAULTS
 from agents_core.orchestrator import AgentOrchestrator, RoutingOrchestrator
 from agents_core.services.streaming import StreamEvent
 from agents_core.utils.messages import item_text
+from tests.local_http import LocalHTTPServer, serving
 from tests.models.conftest import ModelServer, Stopwatch, session_items
 
 pytestmark = pytest.mark.allow_model_calls
@@ -332,26 +332,17 @@ class _Broken(BaseHTTPRequestHandler):
         pass
 
 
-class _BrokenServer(ThreadingHTTPServer):
+class _BrokenServer(LocalHTTPServer):
     def __init__(self, body: bytes, length: int | None = None) -> None:
-        super().__init__(("127.0.0.1", 0), _Broken)
+        super().__init__(_Broken)
         self.body, self.length, self.hits = body, length, 0
 
 
 @pytest.fixture
 def broken_server(model_server: ModelServer) -> Iterator[_BrokenServer]:
-    server = _BrokenServer(b"<html>Gateway says hello</html>")
-    # serve_forever polls for shutdown every 0.5 s by default: each stop would wait for it.
-    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
-    thread.start()
-    model_server.configure(
-        OPENAI_BASE_URL=f"http://127.0.0.1:{server.server_address[1]}/v1",
-        MODEL_MAX_RETRIES="1",
-    )
-    yield server
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with serving(_BrokenServer(b"<html>Gateway says hello</html>")) as server:
+        model_server.configure(OPENAI_BASE_URL=f"{server.url}/v1", MODEL_MAX_RETRIES="1")
+        yield server
 
 
 async def test_a_body_that_is_not_json_is_a_bad_response_and_retried(

@@ -17,6 +17,7 @@ from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
 from agents_core.observability.tracing_setup import shutdown_trace_processors
 from agents_core.orchestrator import AgentOrchestrator
+from tests.local_http import serving
 from tests.models.conftest import MODEL, ModelServer
 from tests.observability.test_otlp_export import OtlpReceiver
 
@@ -26,18 +27,10 @@ pytestmark = pytest.mark.allow_model_calls
 @pytest.fixture
 def traced(model_server: ModelServer) -> Iterator[OtlpReceiver]:
     """An OTLP/HTTP receiver, and the project's settings exporting to it."""
-    import threading
-
-    server = OtlpReceiver()
-    # serve_forever polls for shutdown every 0.5 s by default: each stop would wait for it.
-    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
-    thread.start()
-    model_server.configure(TRACING_EXPORTER="otlp", OTEL_EXPORTER_OTLP_ENDPOINT=server.endpoint)
-    yield server
-    shutdown_trace_processors()
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with serving(OtlpReceiver()) as server:
+        model_server.configure(TRACING_EXPORTER="otlp", OTEL_EXPORTER_OTLP_ENDPOINT=server.endpoint)
+        yield server
+        shutdown_trace_processors()
 
 
 def _attributes(span: Span) -> dict[str, Any]:

@@ -9,10 +9,9 @@ from __future__ import annotations
 import json
 import logging
 import socket
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 from agents.tracing import get_trace_provider
@@ -28,20 +27,21 @@ from agents_core.observability import RUN_LOGGER
 from agents_core.observability.otel_processor import SHUTDOWN_TIMEOUT_S
 from agents_core.observability.tracing_setup import shutdown_trace_processors
 from {{ cookiecutter.package_name }}.cli import main
+from tests.local_http import LocalHTTPServer, serving
 
 
-class OtlpReceiver(ThreadingHTTPServer):
+class OtlpReceiver(LocalHTTPServer):
     """Accepts OTLP/HTTP protobuf exports on /v1/traces and keeps the decoded spans."""
 
     def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__(_Handler)
         self.spans: list[Span] = []
         self.services: list[str] = []
         self.paths: list[str] = []
 
     @property
     def endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
+        return self.url
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -71,14 +71,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def receiver() -> Iterator[OtlpReceiver]:
-    server = OtlpReceiver()
-    # serve_forever polls for shutdown every 0.5 s by default: each stop would wait for it.
-    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with serving(OtlpReceiver()) as server:
+        yield server
 
 
 def test_a_cli_run_exports_its_span_tree_over_otlp(
