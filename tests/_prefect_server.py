@@ -52,8 +52,6 @@ def prefect_server(workdir: Path) -> Iterator[str]:
         PREFECT_SERVER_ANALYTICS_ENABLED="false",
         **{f"PREFECT_SERVER_SERVICES_{name}_ENABLED": "false" for name in SERVICES},
     )
-    # Bytecode for the server's imports: a second start (another worker) is faster.
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
     prefect = Path(sys.executable).parent / "prefect"
     log_path = workdir / "server.log"
     with log_path.open("wb") as log:

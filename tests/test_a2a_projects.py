@@ -81,7 +81,6 @@ def test_a_project_calls_another_projects_agent_over_a2a(
     )
     uv = uv_executable()
     env = isolated_env()
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
     for project in (callee, caller):
         synced = run([uv, "sync"], cwd=project, env=env, timeout=1200)
         assert synced.ok, synced.describe()

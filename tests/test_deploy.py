@@ -141,9 +141,6 @@ def test_flows_deploy_to_a_process_work_pool_and_run_on_a_worker(
         DATA_DIR=str(tmp_path / "data"),
         LLM_PROVIDER="offline",
     )
-    # Seven Python processes import Prefect here (server, CLI calls, worker, flow runs): with
-    # bytecode written by the first, each later import is ~30 % faster.
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
     synced = run([uv_executable(), "sync"], cwd=project, env=env, timeout=600)
     assert synced.ok, synced.describe()
     prefect = project / ".venv" / "bin" / "prefect"

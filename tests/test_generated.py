@@ -209,9 +209,6 @@ def test_generated_project_passes_its_own_checks(
         DO_NOT_TRACK="1",
         **prefect,
     )
-    # Bytecode written by the first process that imports a module (the suite's pytest): the
-    # suite's own subprocesses (`python -m <package> ...`, uvicorn) then import 30-50 % faster.
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
     sync_args = [uv, "sync"]
     if (project / "uv.lock").exists():
         sync_args.append("--frozen")

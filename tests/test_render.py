@@ -255,7 +255,6 @@ def import_problems(tree: Path, venv: SharedVenv, scratch: Path) -> Iterable[str
             DO_NOT_TRACK="1",
             PYTHONPYCACHEPREFIX=str(venv.root / "import-pycache"),
         )
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
         modules = modules_of(tree, requirements)
         result = run([python, "-c", IMPORT_SCRIPT, *modules], cwd=tree, env=env)
         stored.parent.mkdir(parents=True, exist_ok=True)
