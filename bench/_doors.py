@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -212,28 +211,15 @@ def run(
     """The parent process: render the project, run `script`'s worker, print the report."""
     print(f"== {door.name}_door: {_project.machine_line()}")
     project = _project.render_project()
-    python = api_throughput.project_python(project)
-    work = _project.temp_dir(f"bench-{door.name}-")
-    data_dir = work / "data"
-    data_dir.mkdir()
     start = time.perf_counter()
-    proc = subprocess.run(
-        [
-            str(python),
-            str(Path(script).resolve()),
-            "--worker",
-            *(f"--{name}={getattr(args, name)}" for name in COUNTS),
-        ],
-        cwd=work,
-        env=_project.worker_env(project, data_dir, **env),
-        stdout=subprocess.PIPE,
-        text=True,
+    result = _project.run_worker(
+        Path(script).resolve(),
+        [f"--{name}={getattr(args, name)}" for name in COUNTS],
+        project,
+        python=api_throughput.project_python(project),
         timeout=1800,
-        check=False,
+        **env,
     )
-    if proc.returncode != 0:
-        raise SystemExit(f"the {door.name}_door worker failed with exit code {proc.returncode}")
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
     settings = " ".join(f"{key}={value or 'default'}" for key, value in env.items())
     print(
         f"input {INPUT!r} to agent 'assistant' (a calculator call), {args.concurrency} "

@@ -138,20 +138,27 @@ def worker_env(project: Path, data_dir: Path, **extra: str | None) -> dict[str, 
 
 
 def run_worker(
-    script: Path, args: Sequence[str], project: Path, *, timeout: float = 600
-) -> dict[str, Any]:
+    script: Path,
+    args: Sequence[str],
+    project: Path,
+    *,
+    python: Path | None = None,
+    timeout: float = 600,
+    **env: str | None,
+) -> Any:
     """Run ``script --worker args`` on the rendered project; returns the JSON it prints last.
 
-    The worker runs in a fresh temp dir (no stray `.env` is read) with DATA_DIR inside it.
+    The worker runs in a fresh temp dir (no stray `.env` is read) with DATA_DIR inside it, with
+    `python` (default: this interpreter) and `env` as `worker_env` takes it.
     Its stderr passes through; its stdout's last line must be the JSON result.
     """
     work = _temp_dir("bench-worker-")
     data_dir = work / "data"
     data_dir.mkdir()
     proc = subprocess.run(
-        [sys.executable, str(script), "--worker", *args],
+        [str(python or sys.executable), str(script), "--worker", *args],
         cwd=work,
-        env=worker_env(project, data_dir),
+        env=worker_env(project, data_dir, **env),
         stdout=subprocess.PIPE,
         text=True,
         timeout=timeout,
@@ -162,7 +169,7 @@ def run_worker(
     lines = [line for line in proc.stdout.splitlines() if line.strip()]
     for line in lines[:-1]:
         print(line)
-    return dict(json.loads(lines[-1]))
+    return json.loads(lines[-1])
 
 
 # --- statistics and output ------------------------------------------------------------------

@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 import uuid
@@ -228,7 +227,7 @@ def report(repeats: list[dict[str, float]]) -> dict[str, Any]:
     runs, agui, sse_rps = med("runs_rps"), med("agui_rps"), med("sse_rps")
     runs_cpu, agui_cpu, sse_cpu = med("runs_cpu_ms"), med("agui_cpu_ms"), med("sse_cpu_ms")
     sse, first = med("sse"), med("agui")
-    summary = {
+    summary: dict[str, Any] = {
         "rps": {
             "runs": runs,
             "agui": agui,
@@ -308,9 +307,6 @@ def main(argv: list[str] | None = None) -> int:
     print(f"== agui_door: {_project.machine_line()}, load {_load_average()}")
     project = _project.render_project()
     python = api_throughput.project_python(project)
-    work = _project.temp_dir("bench-agui-")
-    data_dir = work / "data"
-    data_dir.mkdir()
     start = time.perf_counter()
     worker_args = [
         f"--requests={args.requests}",
@@ -320,16 +316,10 @@ def main(argv: list[str] | None = None) -> int:
         f"--warmup={args.warmup}",
         *(["--floor"] if args.floor else []),
     ]
-    proc = subprocess.run(
-        [str(python), str(Path(__file__).resolve()), "--worker", *worker_args],
-        cwd=work,
-        env=_project.worker_env(project, data_dir),
-        stdout=subprocess.PIPE,
-        text=True,
-        timeout=1800,
-        check=True,
+    result = _project.run_worker(
+        Path(__file__).resolve(), worker_args, project, python=python, timeout=1800
     )
-    summary = report(json.loads(proc.stdout.strip().splitlines()[-1]))
+    summary = report(result)
     print(f"({time.perf_counter() - start:.0f} s; load average after: {_load_average()})")
     _project.write_json(args.json, {"agui_door": summary})
     return 0

@@ -397,9 +397,6 @@ def main(argv: list[str] | None = None) -> int:
     else:
         project = _project.render_project()
     python = project_python(project)
-    work = _project.temp_dir("bench-api-")
-    data_dir = work / "data"
-    data_dir.mkdir()
     start = time.perf_counter()
     worker_args = [
         f"--requests={args.requests}",
@@ -412,18 +409,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.scale_out:
         worker_args.append("--scale-out")
         extra_env["SESSION_URL"] = args.redis_url
-    proc = subprocess.run(
-        [str(python), str(Path(__file__).resolve()), "--worker", *worker_args],
-        cwd=work,
-        env=_project.worker_env(project, data_dir, **extra_env),
-        stdout=subprocess.PIPE,
-        text=True,
-        timeout=1800,
-        check=False,
+    result = _project.run_worker(
+        Path(__file__).resolve(), worker_args, project, python=python, timeout=1800, **extra_env
     )
-    if proc.returncode != 0:
-        raise SystemExit(f"the api_throughput worker failed with exit code {proc.returncode}")
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
     if args.scale_out:
         print(
             f"input {INPUT!r} (a calculator call), Redis sessions, {args.concurrency} concurrent "

@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import threading
 import time
@@ -255,9 +254,6 @@ def main(argv: list[str] | None = None) -> int:
     print(f"== auth_overhead: {_project.machine_line()}")
     project = _project.render_project()
     python = project_python(project)
-    work = _project.temp_dir("bench-auth-")
-    data_dir = work / "data"
-    data_dir.mkdir()
     start = time.perf_counter()
     worker_args = [
         f"--requests={args.requests}",
@@ -271,18 +267,9 @@ def main(argv: list[str] | None = None) -> int:
         for name in os.environ
         if name.startswith("JWT_") or name in ("API_KEY", "API_KEYS", "API_KEYS_FILE")
     }
-    proc = subprocess.run(
-        [str(python), str(Path(__file__).resolve()), "--worker", *worker_args],
-        cwd=work,
-        env=_project.worker_env(project, data_dir, **unset),
-        stdout=subprocess.PIPE,
-        text=True,
-        timeout=1800,
-        check=False,
+    result = _project.run_worker(
+        Path(__file__).resolve(), worker_args, project, python=python, timeout=1800, **unset
     )
-    if proc.returncode != 0:
-        raise SystemExit(f"the auth_overhead worker failed with exit code {proc.returncode}")
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
     print(
         f"input {INPUT!r} (a calculator call), {args.concurrency} concurrent clients, "
         f"{args.requests} requests per repeat, {args.repeats} repeats"

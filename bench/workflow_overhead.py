@@ -199,9 +199,9 @@ async def _measure(args: argparse.Namespace) -> dict[str, Any]:
 
     fanout: dict[str, list[float]] = {}
     for _ in range(args.fanout_repeats):
-        order = [(kind, n) for n in FANOUT for kind in ("direct gather", "flow fan-out")]
-        rng.shuffle(order)
-        for kind, n in order:
+        pairs = [(kind, n) for n in FANOUT for kind in ("direct gather", "flow fan-out")]
+        rng.shuffle(pairs)
+        for kind, n in pairs:
             run = direct_gather if kind == "direct gather" else flow_fanout
             start = clock()
             await run(n)
