@@ -93,7 +93,8 @@ def _pytest(project: Path, env: dict[str, str], marker: str) -> tuple[float, int
 
 
 def read_ci_table(path: Path) -> dict[str, float]:
-    """{suite: seconds} from the CI's per-suite table (JSON, or lines "suite seconds")."""
+    """{suite: wall seconds} from the CI's per-suite table: the JSON tests/conftest.py keeps in
+    .pytest_cache/v/template-ci/suite-times, a JSON {suite: seconds}, or lines "suite seconds"."""
     text = path.read_text()
     try:
         data = json.loads(text)
@@ -107,6 +108,9 @@ def read_ci_table(path: Path) -> dict[str, float]:
                 except ValueError:
                     continue  # a header line
         return rows
+    if isinstance(data, dict) and isinstance(data.get("suites"), list):
+        # What tests/conftest.py writes: {"suites": [{"suite", "tests", "wall_s", "cpu_s"}...]}.
+        return {str(row["suite"]): float(row["wall_s"]) for row in data["suites"]}
     if isinstance(data, dict) and isinstance(data.get("suites"), dict):
         data = data["suites"]
     return {str(name): float(seconds) for name, seconds in dict(data).items()}
