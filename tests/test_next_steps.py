@@ -67,3 +67,28 @@ def test_the_next_steps_name_what_compose_starts(answers: dict[str, Any]) -> Non
         assert "runs the demo once" in up
     else:
         assert "starts the services below" in up
+
+
+@pytest.mark.parametrize("slug", ["a", "my-agents", "customer-support-agents"])
+def test_the_next_steps_comments_line_up_whatever_the_slug(slug: str) -> None:
+    message = yaml.safe_load((REPO_ROOT / "copier.yml").read_text("utf-8"))["_message_after_copy"]
+    answers = {"include_api": True, "include_workflows": True, "session_backend": "sqlite"}
+    text = (
+        jinja2.Environment()
+        .from_string(message)
+        .render(
+            project_name="X",
+            project_slug=slug,
+            include_docker=True,
+            _copier_conf={"dst_path": slug},
+            **answers,
+        )
+    )
+    commented = [line for line in text.splitlines() if " # " in line]
+    assert [line.split()[0:2] for line in commented] == [
+        ["uv", "run"],
+        ["uv", "run"],
+        ["git", "add"],
+        ["docker", "compose"],
+    ]
+    assert len({line.index(" # ") for line in commented}) == 1, "\n".join(commented)

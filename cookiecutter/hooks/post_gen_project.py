@@ -99,15 +99,15 @@ MESSAGE = """Your project "{{ cookiecutter.project_name }}" is ready in {{ cooki
 Next steps:
   cd {{ cookiecutter.project_slug }}
   git init && git add -A && git commit -m "Start from the agents-core template"
-  uv run {{ cookiecutter.project_slug }} demo        # offline, no API key needed
-  uv run pytest                         # the project's own tests
+  {{ "%-40s" | format("uv run " ~ cookiecutter.project_slug ~ " demo") }} # offline, no API key needed
+  {{ "%-40s" | format("uv run pytest") }} # the project's own tests
 {%- if cookiecutter.include_docker %}
 {%- set services = ["the API on http://localhost:8000" if cookiecutter.include_api else "the demo (once)"]
     + (["Redis"] if cookiecutter.session_backend == "redis" else [])
     + (["PostgreSQL"] if cookiecutter.session_backend == "postgres" else [])
     + (["a Prefect server and worker"] if cookiecutter.include_workflows else []) %}
-  git add uv.lock && git commit -m "Lock"   # the image and CI install exactly uv.lock
-  docker compose up                     # in containers: {{ services | join(", ") }}
+  {{ "%-40s" | format('git add uv.lock && git commit -m "Lock"') }} # the image and CI install exactly uv.lock
+  {{ "%-40s" | format("docker compose up") }} # in containers: {{ services | join(", ") }}
 {%- endif %}
 
 Set OPENAI_API_KEY (see .env.example) to use a real OpenAI model.
