@@ -8,6 +8,7 @@ from typing import Any
 
 from cookiecutter.main import cookiecutter
 
+from tests._jinja_cache import compiles_cached
 from tests._render import files_of
 
 COOKIECUTTER_DIR = "cookiecutter"
@@ -27,13 +28,14 @@ def cookiecutter_render(
     if tool is not None:
         context["__update_tool"] = tool
     output_dir.mkdir(parents=True, exist_ok=True)
-    project = cookiecutter(
-        str(src),
-        directory=COOKIECUTTER_DIR,
-        no_input=True,
-        extra_context=context,
-        output_dir=str(output_dir),
-    )
+    with compiles_cached():
+        project = cookiecutter(
+            str(src),
+            directory=COOKIECUTTER_DIR,
+            no_input=True,
+            extra_context=context,
+            output_dir=str(output_dir),
+        )
     return Path(project)
 
 

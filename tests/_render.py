@@ -30,6 +30,7 @@ import copier
 import yaml
 from plumbum import local
 
+from tests._jinja_cache import compiles_cached
 from tests._tools import REPO_ROOT
 
 COPIER_YML = REPO_ROOT / "copier.yml"
@@ -207,7 +208,8 @@ def copy(src: Path, dst: Path, data: Mapping[str, Any], **kwargs: Any) -> copier
         "quiet": True,
     }
     options.update(kwargs)
-    return copier.run_copy(str(src), dst, data=dict(data), **options)
+    with compiles_cached():  # about half of a render's CPU (tests/_jinja_cache.py)
+        return copier.run_copy(str(src), dst, data=dict(data), **options)
 
 
 def plain_tree(src: Path, dest: Path) -> Path:
