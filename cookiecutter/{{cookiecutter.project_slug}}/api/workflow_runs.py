@@ -111,7 +111,7 @@ class WorkflowRunner:
         self.settings = settings if settings is not None else WorkflowSettings()
         # In-process runs: the event loop keeps only weak references to tasks.
         self._running: set[asyncio.Task[Any]] = set()
-        self._prepared: asyncio.Future[bool] | None = None
+        self._prepared: asyncio.Future[None] | None = None
         self._preparation = _Preparation()
 
     async def prepare(self) -> None:
@@ -251,40 +251,40 @@ class _Preparation:
     """True once the preparation may have started the local server (no PREFECT_API_URL)."""
 
 
-def _in_daemon_thread(function: Callable[[], bool]) -> asyncio.Future[bool]:
+def _in_daemon_thread(function: Callable[[], None]) -> asyncio.Future[None]:
     """`function()` in a daemon thread (with this context's variables: Prefect's settings), as a
     future of the running loop."""
     loop = asyncio.get_running_loop()
-    future: asyncio.Future[bool] = loop.create_future()
+    future: asyncio.Future[None] = loop.create_future()
     # Its awaiters get its error; one that nobody awaits any more (the request was cancelled,
     # the API is shutting down) is not an "exception never retrieved".
     future.add_done_callback(lambda done: done.cancelled() or done.exception())
 
-    def settle(result: bool | None, error: BaseException | None) -> None:
+    def settle(error: BaseException | None) -> None:
         if future.done():  # cancelled meanwhile
             return
         if error is not None:
             future.set_exception(error)
         else:
-            future.set_result(bool(result))
+            future.set_result(None)
 
     def run() -> None:
-        result: bool | None = None
         error: BaseException | None = None
         try:
-            result = function()
+            function()
         except BaseException as problem:  # handed to the future (SystemExit included)
             error = problem
         with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
-            loop.call_soon_threadsafe(settle, result, error)
+            loop.call_soon_threadsafe(settle, error)
 
     context = contextvars.copy_context()
     threading.Thread(target=context.run, args=(run,), name="prefect-prepare", daemon=True).start()
     return future
 
 
-def _prepare_prefect(preparation: _Preparation) -> bool:
-    """Blocking: import what runs need and reach the server; True if a local one was started."""
+def _prepare_prefect(preparation: _Preparation) -> None:
+    """Blocking: import what runs need and reach the server (`preparation.local`: whether it
+    may have started the local one)."""
     # Seconds of imports, done once in this thread; the engines import more on first use.
     import prefect.flow_engine
     import prefect.results
@@ -303,7 +303,6 @@ def _prepare_prefect(preparation: _Preparation) -> bool:
             problem = client.api_healthcheck()
     if problem is not None:
         raise problem
-    return local
 
 
 def _stop_local_server(preparation: _Preparation) -> None:
