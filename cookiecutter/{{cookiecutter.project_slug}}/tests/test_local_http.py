@@ -13,41 +13,39 @@ import pytest
 from tests.local_http import LocalHTTPServer, serving
 
 
-class _Slow(BaseHTTPRequestHandler):
-    """Answers once the test lets it, after the client gave up (as a remote that times out)."""
-
-    release = threading.Event()
-    threads: list[threading.Thread] = []  # noqa: RUF012  # filled by the request threads
-
-    def do_GET(self) -> None:
-        self.threads.append(threading.current_thread())
-        self.release.wait(10)
-        time.sleep(0.3)  # then works a while before answering into the closed connection
-        self.send_response(204)
-        self.end_headers()
-
+class _Quiet(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         pass
 
 
 def test_leaving_joins_every_request_thread() -> None:
-    _Slow.release.clear()
-    with serving(LocalHTTPServer(_Slow)) as server:
+    release = threading.Event()
+    threads: list[threading.Thread] = []
+
+    class Slow(_Quiet):
+        """Answers once the test lets it, after the client gave up (a remote that times out)."""
+
+        def do_GET(self) -> None:
+            threads.append(threading.current_thread())
+            release.wait(10)
+            time.sleep(0.3)  # then works a while before answering into the closed connection
+            self.send_response(204)
+            self.end_headers()
+
+    with serving(LocalHTTPServer(Slow)) as server:
         with pytest.raises(OSError, match="timed out"):
             urllib.request.urlopen(server.url, timeout=0.2)
-        _Slow.release.set()
-    [thread] = _Slow.threads
+        release.set()
+    [thread] = threads
     assert not thread.is_alive()  # ThreadingHTTPServer's daemon threads were never joined
 
 
-class _Raises(BaseHTTPRequestHandler):
-    error: Exception = ValueError("a bug in the handler")
+def _raising(error: Exception) -> type[BaseHTTPRequestHandler]:
+    class Raises(_Quiet):
+        def do_GET(self) -> None:
+            raise error
 
-    def do_GET(self) -> None:
-        raise self.error
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+    return Raises
 
 
 def _get(url: str) -> None:
@@ -56,10 +54,9 @@ def _get(url: str) -> None:
 
 
 def test_a_handler_that_raises_fails_the_test_a_client_that_left_does_not() -> None:
-    server = LocalHTTPServer(_Raises)
+    server = LocalHTTPServer(_raising(ValueError("a bug in the handler")))
     with pytest.raises(AssertionError, match="a bug in the handler"), serving(server):
         _get(server.url)
-    _Raises.error = BrokenPipeError("the client hung up")
-    with serving(LocalHTTPServer(_Raises)) as server:
+    with serving(LocalHTTPServer(_raising(BrokenPipeError("the client hung up")))) as server:
         _get(server.url)
     assert server.errors == []
