@@ -4,8 +4,8 @@ Each combination is rendered (one after another in one folder per xdist worker: 
 gets its own environment with `uv sync` (one uv cache shared by all of them, Python from this
 machine, no downloads), then runs what its README and CI run: ruff, ruff format, mypy and pytest
 (a Redis/PostgreSQL combination's pytest runs only its `server_backend` tests: see
-SERVER_BACKEND_ONLY; a SQLite one without samples its fast tier and the slow tests of the modules
-that differ from its samples twin's: see samples_twin). pytest-xdist spreads the combinations
+SERVER_BACKEND_ONLY; one without samples runs, of its slow tests, only those of the modules that
+differ from its samples twin's: see samples_twin). pytest-xdist spreads the combinations
 over the cores; the summary at the end of the run shows what each one cost. Caches (uv's, mypy's
 per family and worker) are shared across combinations and sessions under the repository's
 `.cache/`; the environments are not.
@@ -74,18 +74,22 @@ def pytest_args(combo: Combo) -> list[str]:
 
 # The include_samples answer adds the sample agents, tools, flows and their tests, and lists the
 # sample flows in two __init__ files; the framework, the API and every other test module are the
-# same files as in the project with samples of the same other answers (its "samples twin", a
-# full suite). Without samples the registries hold one agent, so every in-process test (the fast
+# same files as in the project with samples of the same other answers (its "samples twin", which
+# runs them). Without samples the registries hold one agent, so every in-process test (the fast
 # tier, `-m "not slow"`) runs there too. The slow tier (tests that start a process or a server:
-# CLI, serve, Prefect, Chromium, Node) is the same code crossing the same boundaries as in the
-# twin, which runs it: a no-samples SQLite project runs the slow tests only of its test modules
-# that differ from the twin's (tests/test_cli.py: the demo's and the router's output), and the
-# whole slow tier when a shared file of tests/ (conftest, a helper module) differs. Measured on
-# 2 cores: the slow tier is about two thirds of an API suite's time.
+# CLI, serve, Prefect, Chromium, Node, Redis, PostgreSQL) is the same code crossing the same
+# boundaries as in the twin, which runs it: a no-samples project runs the slow tests only of its
+# test modules that differ from the twin's (tests/test_cli.py: the demo's and the router's
+# output), and the whole slow tier when a shared file of tests/ (conftest, a helper module)
+# differs. A Redis/PostgreSQL project's suite is its `server_backend` tests, all slow: without
+# samples it still collects (imports) its whole suite, and runs the server_backend tests of the
+# differing modules. Measured on 2 cores: the slow tier is about two thirds of an API suite's
+# time; a Redis/PostgreSQL suite without samples took 23-78 s of pytest, its collection ~6 s.
 def samples_twin(combo: Combo) -> dict[str, object] | None:
-    """The answers of the full suite that runs this combination's unchanged slow tests, if any."""
+    """The answers of the suite that runs this combination's unchanged slow tests, if any: the
+    same answers with the samples (same session backend)."""
     data = combo.data
-    if data["include_samples"] or data["session_backend"] != "sqlite":
+    if data["include_samples"]:
         return None
     return {**data, "include_samples": True}
 
@@ -106,13 +110,19 @@ def modules_apart_from(project: Path, twin: Path) -> list[str] | None:
 
 
 def pytest_runs(combo: Combo, slow_modules: list[str] | None) -> list[tuple[str, list[str]]]:
-    """The pytest commands of this combination: its whole suite, its server_backend tests
-    (SERVER_BACKEND_ONLY), or, with a samples twin, the fast tier and `slow_modules`' slow tests."""
-    if combo.data["session_backend"] != "sqlite" or slow_modules is None:
+    """The pytest commands of this combination: its whole suite, or its server_backend tests
+    (SERVER_BACKEND_ONLY); with a samples twin (`slow_modules` not None), the fast tier (SQLite)
+    or the collection of the whole suite (Redis/PostgreSQL), and `slow_modules`' slow tests."""
+    if slow_modules is None:
         return [("pytest", pytest_args(combo))]
-    runs = [("pytest", [*pytest_args(combo), "-m", "not slow"])]
+    if combo.data["session_backend"] == "sqlite":
+        runs = [("pytest", [*pytest_args(combo), "-m", "not slow"])]
+        slow = [*pytest_args(combo), "-m", "slow"]
+    else:
+        runs = [("pytest", [*pytest_args(combo)[: -len(SERVER_BACKEND_ONLY)], "--collect-only"])]
+        slow = pytest_args(combo)  # -m server_backend: all of them slow
     if slow_modules:
-        runs.append(("pytest-slow", [*pytest_args(combo), "-m", "slow", *slow_modules]))
+        runs.append(("pytest-slow", [*slow, *slow_modules]))
     return runs
 
 
@@ -123,11 +133,14 @@ def expected_cost(combo: Combo) -> int:
     api ~140 s, wf ~110 s, neither ~75 s, the litellm extra +20 s; without samples (samples_twin)
     about half; a Redis/PostgreSQL one runs
     sync, ruff, mypy (warm) and its `server_backend` tests: ~35 s, +15 s with the API's two-process
-    tests, +5 s with workflows (bigger venv, more to collect).
+    tests, +5 s with workflows (bigger venv, more to collect); without samples it collects its
+    suite instead: ~20-30 s.
     """
     data = combo.data
     api, wf = int(data["include_api"]), int(data["include_workflows"])
     if data["session_backend"] != "sqlite":
+        if not data["include_samples"]:  # sync, lint, mypy (warm), collect (samples_twin)
+            return 20 + 5 * api + 5 * wf
         return 35 + 15 * api + 5 * wf
     if not data["include_samples"]:  # the fast tier and test_cli.py's slow tests (samples_twin)
         return 40 + 45 * api + 25 * wf + 15 * api * wf
@@ -279,22 +292,29 @@ def test_every_server_backend_suite_has_a_full_sqlite_twin() -> None:
 
 
 def test_every_no_samples_suite_has_a_full_samples_twin(renderer: Renderer) -> None:
-    """A SQLite project without samples leaves out only the slow tests of modules that are the
-    same in its samples twin, which runs its whole suite; the twin's render shares every file of
-    tests/ but the sample modules, and test_cli.py, whose slow tests both run."""
+    """A project without samples leaves out only the slow tests of modules that are the same in
+    its samples twin (same session backend), which runs them all; the twin's render shares every
+    file of tests/ but the sample modules, and test_cli.py, whose slow tests both run."""
     no_samples = [c for c in COMBOS if samples_twin(c) is not None]
-    assert no_samples, "no SQLite combination without samples left in the matrix"
-    full = {Renderer.key(c.data) for c in COMBOS if c.data["session_backend"] == "sqlite"}
+    assert {c.data["session_backend"] for c in no_samples} == {"sqlite", "redis", "postgres"}
+    full = {Renderer.key(c.data) for c in COMBOS if c.data["include_samples"]}
     for combo in no_samples:
         twin = samples_twin(combo)
         assert twin is not None, combo.id
+        assert twin["session_backend"] == combo.data["session_backend"], combo.id
         assert Renderer.key(twin) in full, combo.id
-        assert [name for name, _ in pytest_runs(combo, None)] == ["pytest"]
-        assert pytest_runs(combo, None)[0][1] == pytest_args(combo)
-    combo = no_samples[0]
-    project = renderer.render(combo.data, f"{combo}-own")
-    modules = modules_apart_from(project, renderer.render(samples_twin(combo) or {}, f"{combo}-t"))
-    assert modules == ["tests/test_cli.py"], modules
-    fast, slow = pytest_runs(combo, modules)
-    assert fast[1][-2:] == ["-m", "not slow"]
-    assert slow[1][-3:] == ["-m", "slow", "tests/test_cli.py"]
+        assert pytest_runs(combo, None) == [("pytest", pytest_args(combo))]
+    for backend in ("sqlite", "postgres"):
+        combo = next(c for c in no_samples if c.data["session_backend"] == backend)
+        project = renderer.render(combo.data, f"{combo}-own")
+        twin_project = renderer.render(samples_twin(combo) or {}, f"{combo}-t")
+        modules = modules_apart_from(project, twin_project)
+        assert modules == ["tests/test_cli.py"], (combo.id, modules)
+        whole, slow = pytest_runs(combo, modules)
+        if backend == "sqlite":
+            assert whole[1][-2:] == ["-m", "not slow"]
+            assert slow[1][-3:] == ["-m", "slow", "tests/test_cli.py"]
+        else:  # the whole suite collected (imported), its server tests of test_cli.py run
+            assert whole[1][-1] == "--collect-only"
+            assert "-m" not in whole[1]
+            assert slow[1][-3:] == [*SERVER_BACKEND_ONLY, "tests/test_cli.py"]
