@@ -11,7 +11,8 @@ compiled and cached), then, timed:
                bytecode, and with PYTHONDONTWRITEBYTECODE=1 and no .pyc to read (these machines)
   flow run     `<cli> flow run agent-analysis -p query=...` against a running Prefect server
                (median of 3 after one warm-up)
-  fast tier    uv run pytest -m "not slow" (every in-process test)
+  fast tier    uv run pytest -m "not slow" -n auto (every in-process test, a worker per core:
+               the README's command), and serially (`fast tier, serial`)
   slow tier    uv run pytest -m slow (processes, real servers)
   suite        fast tier + slow tier, as the generated CI runs them (one step each)
 
@@ -49,7 +50,7 @@ CHAT = ["chat", "What is 2 + 2?"]
 FLOW = ["flow", "run", "agent-analysis", "-p", "query=What is 3 * 3?", "-p", "agent=assistant"]
 GOALS = {
     "suite": "<= 90 s",
-    "fast tier": "<= 20 s",
+    "fast tier, -n auto": "<= 20 s",
     "chat start": "<= 1.5 s",
     "flow run": "<= 3 s",
     "ci estimate": "<= 15 min",
@@ -78,16 +79,18 @@ def _median_of(
     return _project.median(times)
 
 
-def _pytest(project: Path, env: dict[str, str], marker: str) -> tuple[float, int, bool, str]:
+def _pytest(
+    project: Path, env: dict[str, str], marker: str, *extra: str
+) -> tuple[float, int, bool, str]:
     """(seconds, tests passed, ok, last line) of one tier."""
-    args = ["uv", "run", "pytest", "-q", "-p", "no:cacheprovider", "-m", marker]
+    args = ["uv", "run", "pytest", "-q", "-p", "no:cacheprovider", "-m", marker, *extra]
     seconds, output, code = _timed(args, project, env)
     lines = output.strip().splitlines()
     tail = lines[-1] if lines else ""
     for line in lines:
         if line.startswith(("FAILED", "ERROR")):
             print(line)
-    print(f"pytest -m {marker!r}: {tail}")
+    print(f"pytest -m {marker!r} {' '.join(extra)}: {tail}")
     passed = re.search(r"(\d+) passed", tail)
     return seconds, int(passed.group(1)) if passed else 0, code == 0, tail
 
@@ -190,13 +193,16 @@ def main(argv: list[str] | None = None) -> int:
                 results["flow run"] = flow
 
         ok = True
+        seconds, passed, tier_ok, _tail = _pytest(project, env, "not slow", "-n", "auto")
+        results["fast tier, -n auto"] = seconds
+        ok = ok and tier_ok
         seconds, passed, tier_ok, _tail = _pytest(project, env, "not slow")
-        results["fast tier"], results["fast tier tests"] = seconds, passed
+        results["fast tier, serial"], results["fast tier tests"] = seconds, passed
         ok = ok and tier_ok
         if not args.quick:
             seconds, passed, tier_ok, _tail = _pytest(project, env, "slow")
             results["slow tier"], results["slow tier tests"] = seconds, passed
-            results["suite"] = results["fast tier"] + results["slow tier"]
+            results["suite"] = results["fast tier, serial"] + results["slow tier"]
             results["tests passed"] = results["fast tier tests"] + passed
             ok = ok and tier_ok
         results["pytest ok"] = ok
