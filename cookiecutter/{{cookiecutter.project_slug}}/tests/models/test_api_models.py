@@ -65,7 +65,7 @@ async def test_429_is_a_429_with_retry_after(
 
 async def test_a_timeout_is_a_504(model_server: ModelServer, client: httpx.AsyncClient) -> None:
     model_server.configure(MODEL_TIMEOUT_SECONDS="0.3", MODEL_MAX_RETRIES="0")
-    model_server.script(Delay(1.0, times=None))
+    model_server.script(Delay(0.6, times=None))
     response = await client.post("/runs", json=QUESTION)
     assert response.status_code == 504
     assert response.json()["error"]["code"] == "model_timeout"

@@ -88,7 +88,7 @@ async def test_session_unchanged_after_500_forever(model_server: ModelServer) ->
 
 async def test_a_silent_server_is_bounded_by_model_timeout(model_server: ModelServer) -> None:
     model_server.configure(MODEL_TIMEOUT_SECONDS="0.3", MODEL_MAX_RETRIES="1")
-    model_server.script(Delay(1.0, times=None))
+    model_server.script(Delay(0.6, times=None))
     watch = Stopwatch()
     error = await _fails()
     # Two attempts of 0.3 s and one backoff (MODEL_RETRY_DELAY_SECONDS, 0.05 s here); without
@@ -101,7 +101,7 @@ async def test_a_silent_server_is_bounded_by_model_timeout(model_server: ModelSe
 
 async def test_session_unchanged_after_a_timeout(model_server: ModelServer) -> None:
     model_server.configure(MODEL_TIMEOUT_SECONDS="0.3", MODEL_MAX_RETRIES="0")
-    model_server.script(Delay(1.0, times=None))
+    model_server.script(Delay(0.6, times=None))
     await _fails("silent")
     assert await session_items("silent") == []
 
