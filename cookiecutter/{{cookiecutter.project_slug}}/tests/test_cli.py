@@ -224,6 +224,42 @@ def test_help_and_usage_errors_import_no_sdk(data_dir: Path) -> None:
     assert not loaded & set(_HEAVY_MODULES)
 
 
+# What the console script does with the garbage collector (commands/_common.py): no full
+# collection while a command loads; an interactive chat, once ready, collects as usual again.
+_COLLECTIONS = """
+import gc, io, json, sys
+from {{ cookiecutter.package_name }}.cli import run
+full = gc.get_stats()[2]["collections"]
+code = run(["chat", "What is 2 + 2?"])
+print("GC", json.dumps([code, gc.get_stats()[2]["collections"] - full, "agents" in sys.modules,
+                       gc.get_freeze_count(), gc.get_threshold()]), file=sys.stderr)
+sys.stdin = io.StringIO("")
+code = run(["chat"])
+print("GC", json.dumps([code, gc.get_freeze_count() > 0, gc.get_threshold()]), file=sys.stderr)
+"""
+
+
+@pytest.mark.slow
+def test_commands_load_without_full_collections_and_a_chat_then_collects(data_dir: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
+    done = subprocess.run(
+        [sys.executable, "-c", _COLLECTIONS],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=True,
+    )
+    found = [line.removeprefix("GC ") for line in done.stderr.splitlines() if line[:3] == "GC "]
+    one_shot, interactive = [json.loads(line) for line in found]
+    # The one-shot chat loaded the SDK (Python's defaults run several full collections for
+    # that) and ran none; nothing frozen before exit, full collections still put off.
+    assert one_shot == [0, 0, True, 0, [700, 10, 1000]]
+    # The interactive chat, ready for its first message, froze what loading made and restored
+    # Python's default thresholds.
+    assert interactive == [0, True, [700, 10, 10]]
+
+
 def test_bad_session_id_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["chat", "--session", "no spaces allowed", "hi"]) == 64
     assert "Invalid session id" in capsys.readouterr().err

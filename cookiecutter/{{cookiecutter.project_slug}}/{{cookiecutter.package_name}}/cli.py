@@ -29,7 +29,7 @@ from agents_core.settings_check import SettingsError, load
 
 from .children import stop_children
 from .commands import chat, demo, evals, flows, keys, listing, mcp, serve
-from .commands._common import EXIT_FAILED, EXIT_OK, EXIT_REFUSED, EXIT_USAGE
+from .commands._common import EXIT_FAILED, EXIT_OK, EXIT_REFUSED, EXIT_USAGE, loading
 from .commands.chat_printer import RESULT_LINES, RESULT_WIDTH, ChatPrinter
 from .commands.flows import parse_param
 
@@ -113,10 +113,12 @@ def run(argv: Sequence[str] | None = None) -> int:
     work is done (measured on 2 cores: `chat` 1.3 s instead of 1.9-2.3 s, `serve` 0.8 s less).
     Freezing them first (`gc.freeze`, as pre-fork servers do), as the last exit handler, skips
     that walk; everything else of a normal exit stays (the other exit handlers, threads, flushed
-    output, the exit status).
+    output, the exit status). And while the command loads, full collections are put off
+    (`commands._common.loading`).
     """
     atexit.unregister(gc.freeze)  # once, however often it is called
     atexit.register(gc.freeze)
+    loading()  # no full collection while the command imports: see commands/_common.py
     return main(argv)
 
 

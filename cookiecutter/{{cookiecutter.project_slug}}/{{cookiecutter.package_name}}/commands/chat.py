@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from agents_core._defaults import PROJECT_NAME
 from agents_core.exceptions import AgentsCoreError
 
-from ._common import EXIT_FAILED, EXIT_OK, VERBOSE_HELP, print_error
+from ._common import EXIT_FAILED, EXIT_OK, VERBOSE_HELP, loaded, print_error
 from .chat_printer import ChatPrinter
 
 if TYPE_CHECKING:
@@ -112,6 +112,7 @@ def chat_command(args: argparse.Namespace) -> int:
                 f"{PROJECT_NAME}: chat with your agents. Empty line, Ctrl-D or Ctrl-C to quit.",
                 file=sys.stderr,
             )
+            loaded()  # a conversation may last: collect as usual from here (commands/_common.py)
             while True:
                 try:
                     message = input("you › ")

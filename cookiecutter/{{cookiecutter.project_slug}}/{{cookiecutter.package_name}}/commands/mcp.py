@@ -8,7 +8,7 @@ from typing import Any
 
 from agents_core.observability.redaction import redact
 
-from ._common import EXIT_FAILED, EXIT_OK
+from ._common import EXIT_FAILED, EXIT_OK, loaded
 
 
 def add_parser(commands: argparse._SubParsersAction[Any]) -> None:
@@ -55,6 +55,8 @@ async def list_command(args: argparse.Namespace) -> int:
 async def serve_command(args: argparse.Namespace) -> int:
     from agents_core.mcp.exposure import agents_mcp_server
 
+    server = agents_mcp_server()
+    loaded()  # a server may run for long: collect as usual from here (commands/_common.py)
     # stdout carries the protocol: everything else (logs, errors) goes to stderr.
-    await agents_mcp_server().run_stdio_async()
+    await server.run_stdio_async()
     return EXIT_OK

@@ -11,7 +11,7 @@ from typing import Any
 from agents_core._defaults import PROJECT_NAME
 from agents_core.settings_check import load
 
-from ._common import EXIT_OK, EXIT_USAGE, count
+from ._common import EXIT_OK, EXIT_USAGE, count, loaded
 
 
 def add_parser(commands: argparse._SubParsersAction[Any]) -> None:
@@ -55,6 +55,7 @@ def serve_command(args: argparse.Namespace) -> int:
     # uvicorn.run, with the event loop off the main thread: a SIGTERM always stops the server
     # (an in-process Prefect flow run replaces the main thread's handler: api/server_thread.py).
     server_thread: Any = importlib.import_module("api.server_thread")
+    loaded()  # the app's modules are imported: collect as usual from here (commands/_common.py)
     server_thread.serve(
         "api:create_app",
         factory=True,
