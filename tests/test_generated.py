@@ -64,12 +64,14 @@ CHECKS: list[tuple[str, list[str]]] = [
 # (imports) its whole suite, and runs the tests that touch its server: `-m server_backend` (the
 # generated tests/conftest.py marks the tests parametrized with that backend, and its modules).
 SERVER_BACKEND_ONLY = ["-m", "server_backend"]
+PYTEST = ["pytest", "-q", "-p", "no:cacheprovider"]
+"""The generated project's pytest, before the combination's selection."""
 
 
 def pytest_args(combo: Combo) -> list[str]:
     """The generated project's pytest command for this combination (see SERVER_BACKEND_ONLY)."""
-    args = ["pytest", "-q", "-p", "no:cacheprovider"]
-    return args if combo.data["session_backend"] == "sqlite" else [*args, *SERVER_BACKEND_ONLY]
+    sqlite = combo.data["session_backend"] == "sqlite"
+    return [*PYTEST] if sqlite else [*PYTEST, *SERVER_BACKEND_ONLY]
 
 
 # The include_samples answer adds the sample agents, tools, flows and their tests, and lists the
@@ -119,7 +121,7 @@ def pytest_runs(combo: Combo, slow_modules: list[str] | None) -> list[tuple[str,
         runs = [("pytest", [*pytest_args(combo), "-m", "not slow"])]
         slow = [*pytest_args(combo), "-m", "slow"]
     else:
-        runs = [("pytest", [*pytest_args(combo)[: -len(SERVER_BACKEND_ONLY)], "--collect-only"])]
+        runs = [("pytest", [*PYTEST, "--collect-only"])]
         slow = pytest_args(combo)  # -m server_backend: all of them slow
     if slow_modules:
         runs.append(("pytest-slow", [*slow, *slow_modules]))
