@@ -48,6 +48,8 @@ sys.path.insert(0, str(_project.REPO_ROOT))  # tests._prefect_server: the CI's s
 
 CHAT = ["chat", "What is 2 + 2?"]
 FLOW = ["flow", "run", "agent-analysis", "-p", "query=What is 3 * 3?", "-p", "agent=assistant"]
+PYTEST = ["uv", "run", "pytest", "-q", "-p", "no:cacheprovider"]
+"""The project's pytest as the bench runs it (no cache: each run starts as the first)."""
 GOALS = {
     "suite": "<= 90 s",
     "fast tier, -n auto": "<= 20 s",
@@ -83,7 +85,7 @@ def _pytest(
     project: Path, env: dict[str, str], marker: str, *extra: str
 ) -> tuple[float, int, bool, str]:
     """(seconds, tests passed, ok, last line) of one tier."""
-    args = ["uv", "run", "pytest", "-q", "-p", "no:cacheprovider", "-m", marker, *extra]
+    args = [*PYTEST, "-m", marker, *extra]
     seconds, output, code = _timed(args, project, env)
     lines = output.strip().splitlines()
     # pytest's summary line (a library may log after it: xdist workers' exit).
@@ -197,9 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         ok = True
         # One collection first: it compiles what the tests import to bytecode, as any earlier
         # run on a user's machine has (else the first tier measured pays for it, ~5 s).
-        _timed(
-            ["uv", "run", "pytest", "-q", "-p", "no:cacheprovider", "--collect-only"], project, env
-        )
+        _timed([*PYTEST, "--collect-only"], project, env)
         seconds, passed, tier_ok, _tail = _pytest(project, env, "not slow", "-n", "auto")
         results["fast tier, -n auto"] = seconds
         ok = ok and tier_ok
